@@ -1,0 +1,178 @@
+import { FlowDefinitionError } from './errors.ts';
+import type {
+  FlatMapFn,
+  MapFn,
+  SinkHandler,
+  SourceHandler,
+  StatefulHandler,
+} from './handlers.ts';
+import type { Edge, StageNode, StageOptions } from './stage-node.ts';
+
+declare const output: unique symbol;
+
+/** A typed reference to a stage output; pass it to downstream constructors. */
+export interface StageRef<T> {
+  readonly edge: Edge;
+  /** Phantom: the type of the records this output carries. */
+  readonly [output]?: T;
+}
+
+/** A sink: the end of a path; it cannot feed another stage. */
+export interface SinkRef {
+  readonly sink: StageNode;
+}
+
+/** The element type of a StageRef. */
+export type OutputOf<R> = R extends StageRef<infer T> ? T : never;
+
+const ref = <T>(from: StageNode, port?: number): StageRef<T> =>
+  ({ edge: port === undefined ? { from } : { from, port } }) as StageRef<T>;
+
+function checkName(name: string): string {
+  if (!/^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$/.test(name)) {
+    throw new FlowDefinitionError(
+      `stage name "${name}" is invalid: use 1-100 letters, digits, '.', '_' or '-', starting with a letter or digit`,
+      name,
+    );
+  }
+  return name;
+}
+
+/** A source stage: reads from outside the flow and journals what it read with its position. */
+export function source<T, TPosition = unknown>(
+  name: string,
+  handler: SourceHandler<T, TPosition>,
+  options: StageOptions = {},
+): StageRef<T> {
+  const node: StageNode = {
+    kind: 'source',
+    name: checkName(name),
+    inputs: [],
+    handler: handler as SourceHandler<unknown, unknown>,
+    options,
+  };
+  return ref<T>(node);
+}
+
+/** A 1:1 transform (sync or async). A throw sends the input to this stage's error lane. */
+export function transform<TIn, TOut>(
+  name: string,
+  upstream: StageRef<TIn>,
+  fn: MapFn<TIn, TOut>,
+  options: StageOptions = {},
+): StageRef<TOut> {
+  const node: StageNode = {
+    kind: 'map',
+    name: checkName(name),
+    inputs: [upstream.edge],
+    fn: fn as MapFn<unknown, unknown>,
+    options,
+  };
+  return ref<TOut>(node);
+}
+
+/** A 1:N transform (N may be 0), sync or async. */
+export function flatMap<TIn, TOut>(
+  name: string,
+  upstream: StageRef<TIn>,
+  fn: FlatMapFn<TIn, TOut>,
+  options: StageOptions = {},
+): StageRef<TOut> {
+  const node: StageNode = {
+    kind: 'flatMap',
+    name: checkName(name),
+    inputs: [upstream.edge],
+    fn: fn as FlatMapFn<unknown, unknown>,
+    options,
+  };
+  return ref<TOut>(node);
+}
+
+/** Keeps the inputs for which `predicate` is true. */
+export function filter<T>(
+  name: string,
+  upstream: StageRef<T>,
+  predicate: (value: T) => boolean,
+  options: StageOptions = {},
+): StageRef<T> {
+  return flatMap(name, upstream, (value) => (predicate(value) ? [value] : []), options);
+}
+
+/** Merges several upstreams of one type into one stream, in arrival order. */
+export function merge<T>(
+  name: string,
+  upstreams: readonly StageRef<T>[],
+  options: StageOptions = {},
+): StageRef<T> {
+  const node: StageNode = {
+    kind: 'map',
+    name: checkName(name),
+    inputs: upstreams.map((u) => u.edge),
+    fn: (value) => value,
+    options,
+  };
+  return ref<T>(node);
+}
+
+type Ports<T, N extends number, TAcc extends StageRef<T>[] = []> = TAcc['length'] extends N
+  ? TAcc
+  : Ports<T, N, [...TAcc, StageRef<T>]>;
+
+/**
+ * Exclusive choice: each input goes to exactly one of `ports` outputs, the one `select`
+ * returns (0-based). An out-of-range port sends the input to the error lane.
+ */
+export function route<T, N extends number>(
+  name: string,
+  upstream: StageRef<T>,
+  select: (value: T) => number,
+  ports: N,
+  options: StageOptions = {},
+): Ports<T, N> {
+  if (!Number.isInteger(ports) || ports < 2 || ports > 64) {
+    throw new FlowDefinitionError(`route "${name}" needs 2-64 ports, got ${String(ports)}`, name);
+  }
+  const node: StageNode = {
+    kind: 'route',
+    name: checkName(name),
+    inputs: [upstream.edge],
+    select: select as (value: unknown) => number,
+    ports,
+    options,
+  };
+  return Array.from({ length: ports }, (_, port) => ref<T>(node, port)) as Ports<T, N>;
+}
+
+/** A stateful stage; see {@link StatefulHandler} for what it emits. */
+export function stateful<TState, TIn, TOut = TState>(
+  name: string,
+  upstream: StageRef<TIn>,
+  handler: StatefulHandler<TState, TIn, TOut>,
+  options: StageOptions = {},
+): StageRef<TOut> {
+  const node: StageNode = {
+    kind: 'stateful',
+    name: checkName(name),
+    inputs: [upstream.edge],
+    handler: handler as unknown as StatefulHandler<unknown, unknown, unknown>,
+    options,
+  };
+  return ref<TOut>(node);
+}
+
+/** A sink stage: delivers its input outside the flow. */
+export function sink<T, TPosition = unknown>(
+  name: string,
+  upstream: StageRef<T>,
+  handler: SinkHandler<T, TPosition>,
+  options: StageOptions = {},
+): SinkRef {
+  const node: StageNode = {
+    kind: 'sink',
+    name: checkName(name),
+    inputs: [upstream.edge],
+    handler: handler as SinkHandler<unknown, unknown>,
+    options,
+  };
+  return { sink: node };
+}

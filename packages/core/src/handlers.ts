@@ -1,0 +1,83 @@
+import type { JournalRecord } from './record.ts';
+
+/** What every handler can see about where it runs. */
+export interface StageContext {
+  readonly flow: string;
+  readonly stage: string;
+  /** Aborted when the stage stops; long waits in a handler should honour it. */
+  readonly signal: AbortSignal;
+}
+
+/** A malformed input found by a source; it goes to the source's error lane. */
+export interface SourceError {
+  readonly message: string;
+  /** Where it was found, e.g. "orders.jsonl:42". */
+  readonly location?: string;
+  readonly input?: unknown;
+}
+
+/** What a source read: values, malformed inputs, its new position, and whether it is exhausted. */
+export interface SourceBatch<T, TPosition> {
+  readonly values: readonly T[];
+  readonly errors?: readonly SourceError[];
+  /** Committed with the batch, so a restart resumes exactly after it. */
+  readonly position: TPosition;
+  /** True when the source will produce nothing more; the runtime appends EOF. */
+  readonly done: boolean;
+}
+
+/** An open source. `read` returns an empty, not-done batch when nothing is available yet. */
+export interface SourceReader<T, TPosition> {
+  read(max: number): Promise<SourceBatch<T, TPosition>>;
+  close?(): Promise<void>;
+}
+
+/** A source handler: opened at the last committed position (undefined on the first run). */
+export interface SourceHandler<T, TPosition = unknown> {
+  open(
+    position: TPosition | undefined,
+    context: StageContext,
+  ): Promise<SourceReader<T, TPosition>> | SourceReader<T, TPosition>;
+}
+
+/** A 1:1 transform; sync or async. Throwing sends the input to the error lane. */
+export type MapFn<TIn, TOut> = (value: TIn, record: JournalRecord<TIn>) => TOut | Promise<TOut>;
+
+/** A 1:N transform (N may be 0); sync or async. */
+export type FlatMapFn<TIn, TOut> = (
+  value: TIn,
+  record: JournalRecord<TIn>,
+) => Iterable<TOut> | Promise<Iterable<TOut>>;
+
+/**
+ * A stateful stage: `step` folds each input into the state, which is persisted in the same
+ * transaction as the stage's cursor, so state and progress never disagree after a crash.
+ * Output per input comes from `output`; with neither `output` nor `onEof`, the new state is
+ * emitted after every step. `onEof` emits once when every upstream has ended.
+ * `step` must not mutate the state before throwing: a throw keeps the previous state.
+ */
+export interface StatefulHandler<TState, TIn, TOut> {
+  init(): TState;
+  step(state: TState, value: TIn, record: JournalRecord<TIn>): TState;
+  output?(state: TState, value: TIn): TOut | undefined;
+  onEof?(state: TState): Iterable<TOut>;
+}
+
+/** An open sink. `write` returns the sink's position, committed with the stage cursor. */
+export interface SinkWriter<T, TPosition> {
+  write(values: readonly T[]): Promise<TPosition> | TPosition;
+  /** Called once every upstream has ended, before the sink reports drained. */
+  end?(): Promise<void>;
+  close?(): Promise<void>;
+}
+
+/**
+ * A sink handler: opened with the position committed with the sink's cursor, so a sink
+ * that can rewind (truncate a file) gets exactly-once output; others are at-least-once.
+ */
+export interface SinkHandler<T, TPosition = unknown> {
+  open(
+    position: TPosition | undefined,
+    context: StageContext,
+  ): Promise<SinkWriter<T, TPosition>> | SinkWriter<T, TPosition>;
+}

@@ -1,0 +1,60 @@
+/**
+ * @sluice/core — the domain of Sluice: journal records, the ports the runtime needs, handler
+ * contracts and the typed flow DSL.
+ *
+ * ```ts
+ * import { flow, source, transform, sink } from '@sluice/core';
+ * const numbers = source('numbers', arraySource([1, 2, 3]));
+ * const doubled = transform('double', numbers, (n) => n * 2);
+ * export default flow('demo', [sink('out', doubled, consoleSink())]);
+ * ```
+ */
+export * from './errors.ts';
+export type { Envelope, ErrorPayload, JournalRecord, Lineage, RecordKind } from './record.ts';
+export {
+  emptyStats,
+  type CommitBatch,
+  type CommitListener,
+  type CommitResult,
+  type JournalStats,
+  type JournalStore,
+} from './store.ts';
+export { createMemoryJournalStore } from './memory-store.ts';
+export {
+  noopMetrics,
+  silentLogger,
+  systemClock,
+  type BatchSample,
+  type Clock,
+  type LogFields,
+  type Logger,
+  type Metrics,
+} from './ports.ts';
+export type {
+  FlatMapFn,
+  MapFn,
+  SinkHandler,
+  SinkWriter,
+  SourceBatch,
+  SourceError,
+  SourceHandler,
+  SourceReader,
+  StageContext,
+  StatefulHandler,
+} from './handlers.ts';
+export type { Edge, StageKind, StageNode, StageOptions } from './stage-node.ts';
+export {
+  filter,
+  flatMap,
+  merge,
+  route,
+  sink,
+  source,
+  stateful,
+  transform,
+  type OutputOf,
+  type SinkRef,
+  type StageRef,
+} from './dsl.ts';
+export { validateGraph, type GraphNode } from './graph.ts';
+export { flow, type Flow } from './flow.ts';

@@ -1,0 +1,115 @@
+import { ErrorCode, SluiceError } from './errors.ts';
+import type { Envelope, JournalRecord, RecordKind } from './record.ts';
+import {
+  emptyStats,
+  type CommitBatch,
+  type CommitListener,
+  type CommitResult,
+  type JournalStats,
+  type JournalStore,
+} from './store.ts';
+
+interface MemoryJournal {
+  readonly records: JournalRecord[];
+  readonly stats: Record<RecordKind, number>;
+}
+
+/**
+ * An in-memory JournalStore: the same contract as the LMDB store, nothing durable.
+ * Records are frozen copies so a handler cannot change what was committed.
+ */
+export function createMemoryJournalStore(): JournalStore {
+  const journals = new Map<string, MemoryJournal>();
+  const cursors = new Map<string, number>();
+  const states = new Map<string, unknown>();
+  const meta = new Map<string, unknown>();
+  const listeners = new Set<CommitListener>();
+  let closed = false;
+
+  const journal = (name: string): MemoryJournal => {
+    let found = journals.get(name);
+    if (found === undefined) {
+      found = { records: [], stats: emptyStats() };
+      journals.set(name, found);
+    }
+    return found;
+  };
+  const open = (): void => {
+    if (closed) throw new SluiceError(ErrorCode.StoreClosed, 'memory journal store is closed');
+  };
+
+  return {
+    kind: 'memory',
+    lastSeq: (name) => {
+      open();
+      return Promise.resolve(journals.get(name)?.records.length ?? 0);
+    },
+    read: (name, afterSeq, limit) => {
+      open();
+      const records = journals.get(name)?.records ?? [];
+      return Promise.resolve(records.slice(afterSeq, afterSeq + limit));
+    },
+    cursor: (consumer, upstream) => {
+      open();
+      return Promise.resolve(cursors.get(`${consumer}\u0000${upstream}`) ?? 0);
+    },
+    loadState: (stage) => {
+      open();
+      return Promise.resolve(clone(states.get(stage)));
+    },
+    commit: (batch: CommitBatch): Promise<CommitResult> => {
+      open();
+      const target = journal(batch.stage);
+      const firstSeq = target.records.length + 1;
+      for (const record of batch.records) {
+        target.records.push(freezeRecord(record, target.records.length + 1));
+        target.stats[record.kind] += 1;
+      }
+      for (const [upstream, seq] of Object.entries(batch.cursors ?? {})) {
+        cursors.set(`${batch.stage}\u0000${upstream}`, seq);
+      }
+      if (batch.state !== undefined) states.set(batch.stage, clone(batch.state));
+      const lastSeq = target.records.length;
+      // Notify after the caller's await resumes, as a real store would.
+      queueMicrotask(() => {
+        for (const listener of listeners) listener(batch.stage, lastSeq);
+      });
+      return Promise.resolve({ firstSeq, lastSeq });
+    },
+    stats: (name): Promise<JournalStats> => {
+      open();
+      return Promise.resolve({ ...(journals.get(name)?.stats ?? emptyStats()) });
+    },
+    journals: () => {
+      open();
+      const names = [...journals].filter(([, j]) => j.records.length > 0).map(([name]) => name);
+      return Promise.resolve(names.sort());
+    },
+    readMeta: (key) => {
+      open();
+      return Promise.resolve(clone(meta.get(key)));
+    },
+    writeMeta: (key, value) => {
+      open();
+      meta.set(key, clone(value));
+      return Promise.resolve();
+    },
+    subscribe: (listener) => {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    close: () => {
+      closed = true;
+      listeners.clear();
+      return Promise.resolve();
+    },
+  };
+}
+
+function freezeRecord(record: Envelope, seq: number): JournalRecord {
+  return Object.freeze({ ...record, seq, payload: clone(record.payload) });
+}
+
+function clone<T>(value: T): T {
+  return value === undefined ? value : structuredClone(value);
+}

@@ -1,0 +1,54 @@
+/** Structured fields attached to a log line. */
+export type LogFields = Readonly<Record<string, unknown>>;
+
+/** The logger port; the pino adapter implements it. Bindings carry flow, stage and run. */
+export interface Logger {
+  debug(fields: LogFields, message: string): void;
+  info(fields: LogFields, message: string): void;
+  warn(fields: LogFields, message: string): void;
+  error(fields: LogFields, message: string): void;
+  /** A logger whose every line carries `bindings`. */
+  child(bindings: LogFields): Logger;
+}
+
+/** One committed batch of a stage, as metrics see it. */
+export interface BatchSample {
+  readonly in: number;
+  readonly out: number;
+  readonly errors: number;
+  /** Handler time in ms. */
+  readonly handlerMs: number;
+}
+
+/** The metrics port; the prom-client adapter implements it. Calls are per batch, never per record. */
+export interface Metrics {
+  batch(stage: string, sample: BatchSample): void;
+  lag(stage: string, upstream: string, lag: number): void;
+  stageState(stage: string, state: string): void;
+  flowState(state: string): void;
+}
+
+/** The clock port, so that tests can control time. */
+export interface Clock {
+  now(): number;
+}
+
+/** A logger that drops everything. */
+export const silentLogger: Logger = {
+  debug: () => undefined,
+  info: () => undefined,
+  warn: () => undefined,
+  error: () => undefined,
+  child: () => silentLogger,
+};
+
+/** Metrics that record nothing. */
+export const noopMetrics: Metrics = {
+  batch: () => undefined,
+  lag: () => undefined,
+  stageState: () => undefined,
+  flowState: () => undefined,
+};
+
+/** The wall clock. */
+export const systemClock: Clock = { now: () => Date.now() };

@@ -1,0 +1,44 @@
+import type {
+  FlatMapFn,
+  MapFn,
+  SinkHandler,
+  SourceHandler,
+  StatefulHandler,
+} from './handlers.ts';
+
+/** Per-stage settings. */
+export interface StageOptions {
+  /** Most records read, handled and committed together. */
+  readonly batchSize?: number;
+}
+
+/** An edge into a stage: the upstream node and, for route outputs, the port read. */
+export interface Edge {
+  readonly from: StageNode;
+  readonly port?: number;
+}
+
+interface NodeBase {
+  readonly name: string;
+  readonly inputs: readonly Edge[];
+  readonly options: StageOptions;
+}
+
+/** A stage of the graph as the runtime sees it, with handler types erased. */
+export type StageNode =
+  | (NodeBase & { readonly kind: 'source'; readonly handler: SourceHandler<unknown, unknown> })
+  | (NodeBase & { readonly kind: 'map'; readonly fn: MapFn<unknown, unknown> })
+  | (NodeBase & { readonly kind: 'flatMap'; readonly fn: FlatMapFn<unknown, unknown> })
+  | (NodeBase & {
+      readonly kind: 'stateful';
+      readonly handler: StatefulHandler<unknown, unknown, unknown>;
+    })
+  | (NodeBase & {
+      readonly kind: 'route';
+      readonly select: (value: unknown) => number;
+      readonly ports: number;
+    })
+  | (NodeBase & { readonly kind: 'sink'; readonly handler: SinkHandler<unknown, unknown> });
+
+/** The kinds of stage. */
+export type StageKind = StageNode['kind'];

@@ -1,0 +1,61 @@
+import type { Envelope, JournalRecord, RecordKind } from './record.ts';
+
+/** One atomic unit of stage progress: outputs appended, cursors advanced, state replaced. */
+export interface CommitBatch {
+  /** The stage whose journal receives `records`. */
+  readonly stage: string;
+  readonly records: readonly Envelope[];
+  /** Upstream journal name → last seq consumed from it. */
+  readonly cursors?: Readonly<Record<string, number>>;
+  /** The stage's state (stateful state, source position, sink offset); omitted = unchanged. */
+  readonly state?: unknown;
+}
+
+/** The seq range a commit appended (empty when `lastSeq < firstSeq`). */
+export interface CommitResult {
+  readonly firstSeq: number;
+  readonly lastSeq: number;
+}
+
+/** Record counts of one journal by kind. */
+export type JournalStats = Readonly<Record<RecordKind, number>>;
+
+/** Called after a commit is visible (and, for durable stores, durable). */
+export type CommitListener = (journal: string, lastSeq: number) => void;
+
+/**
+ * The journal store port. Every stage appends to its own journal and reads its upstream
+ * journals after a cursor. `commit` is atomic: all of a batch or none of it. The port is
+ * asynchronous so that a networked store can implement it.
+ */
+export interface JournalStore {
+  /** A short name of the implementation, for logs ("lmdb", "memory"). */
+  readonly kind: string;
+  /** The last seq of a journal, 0 when empty. */
+  lastSeq(journal: string): Promise<number>;
+  /** Up to `limit` records with seq > `afterSeq`, in seq order. Throws JournalCorruptError on gaps. */
+  read(journal: string, afterSeq: number, limit: number): Promise<readonly JournalRecord[]>;
+  /** The last seq `consumer` consumed from `upstream`, 0 if none. */
+  cursor(consumer: string, upstream: string): Promise<number>;
+  /** The stage state last committed with its progress. */
+  loadState(stage: string): Promise<unknown>;
+  /** Appends, advances cursors and replaces state in one transaction; resolves once durable. */
+  commit(batch: CommitBatch): Promise<CommitResult>;
+  /** Record counts by kind for one journal. */
+  stats(journal: string): Promise<JournalStats>;
+  /** Names of the journals that hold at least one record. */
+  journals(): Promise<readonly string[]>;
+  /** A flow-level value (definition hash, run counter). */
+  readMeta(key: string): Promise<unknown>;
+  /** Writes a flow-level value durably. */
+  writeMeta(key: string, value: unknown): Promise<void>;
+  /** Listens for commits; returns an unsubscribe function. */
+  subscribe(listener: CommitListener): () => void;
+  /** Waits for pending commits and releases the store; later calls throw. */
+  close(): Promise<void>;
+}
+
+/** Zero counts for every record kind. */
+export function emptyStats(): Record<RecordKind, number> {
+  return { data: 0, error: 0, eof: 0, control: 0 };
+}

@@ -1,0 +1,56 @@
+import {
+  ErrorCode,
+  errorMessage,
+  type Envelope,
+  type ErrorPayload,
+  type Lineage,
+} from '@sluice/core';
+
+/** Collects one batch's outputs: data, error-lane records and EOF, in order. */
+export class BatchOutput {
+  readonly records: Envelope[] = [];
+  data = 0;
+  errors = 0;
+
+  constructor(
+    private readonly stage: string,
+    private readonly now: () => number,
+  ) {}
+
+  /** Appends a data record. */
+  emit(payload: unknown, cause: Lineage | undefined, port?: number): void {
+    const at = this.now();
+    let record: Envelope = { kind: 'data', at, payload };
+    if (cause !== undefined) record = { ...record, cause };
+    if (port !== undefined) record = { ...record, port };
+    this.records.push(record);
+    this.data++;
+  }
+
+  /** Appends an error-lane record with the reason and, when known, the failing input. */
+  fail(thrown: unknown, input: unknown, cause?: Lineage, location?: string): void {
+    const payload: ErrorPayload = {
+      stage: this.stage,
+      code: codeOf(thrown),
+      message: errorMessage(thrown),
+      ...(input === undefined ? {} : { input }),
+      ...(location === undefined ? {} : { location }),
+    };
+    const at = this.now();
+    this.records.push(cause === undefined ? { kind: 'error', at, payload } : { kind: 'error', at, payload, cause });
+    this.errors++;
+  }
+
+  /** Appends the stage's end-of-stream marker. */
+  eof(): void {
+    this.records.push({ kind: 'eof', at: this.now(), payload: null });
+  }
+}
+
+function codeOf(thrown: unknown): string {
+  if (typeof thrown === 'object' && thrown !== null && 'code' in thrown) {
+    const code = (thrown as { code: unknown }).code;
+    if (typeof code === 'string') return code;
+  }
+  return ErrorCode.HandlerFailed;
+}

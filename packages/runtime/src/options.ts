@@ -1,0 +1,41 @@
+import type { Clock, JournalStore, Logger, Metrics } from '@sluice/core';
+import type { InspectionObserver } from '@sluice/fsm';
+
+/** Options of {@link run}. Only `store` is required. */
+export interface RunOptions {
+  /** Where journals, cursors and state live. The caller owns it: `run` does not close it. */
+  readonly store: JournalStore;
+  readonly logger?: Logger;
+  readonly metrics?: Metrics;
+  readonly clock?: Clock;
+  /** An id for this run, on every log line; generated when omitted. */
+  readonly runId?: string;
+  /** Most records per batch, for stages that set none (default 1000). */
+  readonly batchSize?: number;
+  /** Polling backoff when no commit notification arrives (default 2..200 ms). */
+  readonly pollMinMs?: number;
+  readonly pollMaxMs?: number;
+  /** Receives XState inspection events from the pipeline and every stage actor. */
+  readonly inspect?: InspectionObserver;
+  /** Runs before any stage starts, e.g. recovery and the activity log. */
+  readonly beforeStart?: () => Promise<void>;
+}
+
+/** Per-stage figures at the end of a run. */
+export interface StageSummary {
+  readonly state: string;
+  readonly batches: number;
+  readonly in: number;
+  readonly out: number;
+  readonly errors: number;
+}
+
+/** What a run did. `state` is how it ended. */
+export interface RunSummary {
+  readonly flow: string;
+  readonly runId: string;
+  readonly state: 'completed' | 'stopped' | 'failed';
+  readonly elapsedMs: number;
+  readonly stages: Readonly<Record<string, StageSummary>>;
+  readonly failure?: { readonly stage: string; readonly error: string };
+}
