@@ -49,7 +49,7 @@ export class BatchOutput {
 
 function codeOf(thrown: unknown): string {
   if (typeof thrown === 'object' && thrown !== null && 'code' in thrown) {
-    const code = (thrown as { code: unknown }).code;
+    const code = (thrown).code;
     if (typeof code === 'string') return code;
   }
   return ErrorCode.HandlerFailed;

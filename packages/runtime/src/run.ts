@@ -4,6 +4,7 @@ import {
   createPipelineActor,
   type MachineHandle,
   type PipelineActor,
+  type PipelineEvent,
   type PipelineSnapshot,
   type StageActor,
   type StageEvent,
@@ -64,7 +65,7 @@ export function run(flow: Flow, options: RunOptions): PipelineHandle {
   const stages = watchStages(actor, settled, metrics.stageState.bind(metrics));
   const handle = createHandle(actor);
   const started = clock.now();
-  actor.subscribe((s) => metrics.flowState(String(s.value)));
+  actor.subscribe((s) => metrics.flowState(s.value));
   const done = finished(actor).then(async (final) => {
     await Promise.all([...runners.values()].map((r) => r.close()));
     actor.stop();
@@ -78,20 +79,25 @@ export function run(flow: Flow, options: RunOptions): PipelineHandle {
     }
     return summary;
   });
+  // Control after the run ended is a no-op, not an event to a stopped actor.
+  const send = (event: PipelineEvent): void => {
+    if (actor.getSnapshot().status === 'active') actor.send(event);
+  };
   actor.start();
   actor.send({ type: 'START' });
   logger.info({ stages: flow.stages.length, store: options.store.kind }, 'flow started');
 
   return {
     ...handle,
+    send,
     runId,
     flow,
     done,
     stage: (name) => stages.get(name)?.handle,
-    pause: () => actor.send({ type: 'PAUSE' }),
-    resume: () => actor.send({ type: 'RESUME' }),
+    pause: () => send({ type: 'PAUSE' }),
+    resume: () => send({ type: 'RESUME' }),
     stop: (mode = 'graceful') => {
-      actor.send({ type: 'STOP', mode });
+      send({ type: 'STOP', mode });
       return done;
     },
     then: (onFulfilled, onRejected) => done.then(onFulfilled, onRejected),
@@ -118,7 +124,7 @@ function watchStages(
       stages.set(name, watched);
       stageActor.subscribe((s: StageSnapshot) => {
         watched.last = s;
-        reportState(name, String(s.value));
+        reportState(name, s.value);
         if (s.status === 'done' || s.value === 'failed') settled.get(name)?.resolve();
       });
     }
@@ -146,7 +152,7 @@ function summarize(
   const perStage: Record<string, StageSummary> = {};
   for (const [name, { last }] of stages) {
     const c = last.context;
-    perStage[name] = { state: String(last.value), batches: c.batches, in: c.in, out: c.out, errors: c.errors };
+    perStage[name] = { state: last.value, batches: c.batches, in: c.in, out: c.out, errors: c.errors };
   }
   const state = final.value === 'completed' ? 'completed' : final.value === 'failed' ? 'failed' : 'stopped';
   const failure = final.context.failure;

@@ -110,7 +110,7 @@ export abstract class StageRunner {
 
   /** A batch collector bound to this stage and clock. */
   protected output(): BatchOutput {
-    return new BatchOutput(this.node.name, this.deps.clock.now);
+    return new BatchOutput(this.node.name, () => this.deps.clock.now());
   }
 
   /** Reports a committed batch to the machine and the metrics. */

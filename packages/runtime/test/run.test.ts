@@ -8,36 +8,9 @@ import {
   stateful,
   transform,
   type JournalStore,
-  type SinkHandler,
-  type SourceHandler,
 } from '@sluice/core';
 import { run } from '@sluice/runtime';
-
-function items<T>(values: readonly T[]): SourceHandler<T, number> {
-  return {
-    open: (position) => {
-      let index = position ?? 0;
-      return {
-        read: (max) => {
-          const batch = values.slice(index, index + max);
-          index += batch.length;
-          return Promise.resolve({ values: batch, position: index, done: index >= values.length });
-        },
-      };
-    },
-  };
-}
-
-function collect<T>(into: T[]): SinkHandler<T, number> {
-  return {
-    open: () => ({
-      write: (batch) => {
-        into.push(...batch);
-        return into.length;
-      },
-    }),
-  };
-}
+import { collect, items } from './support/handlers.ts';
 
 describe('run', () => {
   let store: JournalStore;

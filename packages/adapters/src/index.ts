@@ -1,0 +1,30 @@
+/**
+ * @sluice/adapters — the outer ring of Sluice: implementations of the core ports (pino
+ * logger, LMDB journal store, metrics) and the sources and sinks that move data in and out
+ * of a flow (arrays, JSON Lines files, the console).
+ *
+ * ```ts
+ * import { flow, sink, source, transform } from '@sluice/core';
+ * import { consoleSink, jsonLinesSink, jsonLinesSource } from '@sluice/adapters';
+ * const orders = source('orders', jsonLinesSource<Order>('orders.jsonl'));
+ * const priced = transform('price', orders, (o) => ({ ...o, total: o.qty * o.unit }));
+ * export default flow('orders', [
+ *   sink('report', priced, jsonLinesSink('priced.jsonl')),
+ *   sink('echo', priced, consoleSink()),
+ * ]);
+ * ```
+ */
+export { arraySource } from './io/array-source.ts';
+export {
+  jsonLinesSource,
+  type JsonLinesPosition,
+  type JsonLinesSourceOptions,
+} from './io/json-lines-source.ts';
+export {
+  jsonLinesSink,
+  type JsonLinesSinkOptions,
+  type JsonLinesSinkPosition,
+} from './io/json-lines-sink.ts';
+export { consoleSink, type ConsoleSinkOptions } from './io/console-sink.ts';
+export type { LineFormat } from './io/format-lines.ts';
+export { createPinoLogger, PinoLogger, type PinoLoggerOptions } from './pino-logger.ts';

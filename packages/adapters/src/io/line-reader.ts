@@ -1,0 +1,80 @@
+import type { FileHandle } from 'node:fs/promises';
+
+/** One line of a file: its text without the line terminator, and the bytes it spans. */
+export interface FileLine {
+  /** Decoded UTF-8 text, without `\n` or `\r\n`. */
+  readonly text: string;
+  /** Bytes consumed, terminator included: add it to the offset to reach the next line. */
+  readonly bytes: number;
+}
+
+const NEWLINE = 0x0a;
+const CARRIAGE_RETURN = 0x0d;
+
+/** Bytes read per file read; a longer line grows the buffer. */
+export const DEFAULT_CHUNK_SIZE = 256 * 1024;
+
+/**
+ * Reads a file line by line from a byte offset, in chunks, decoding each line straight from
+ * the chunk buffer. At end of file a last line without `\n` is returned as a line. Not safe
+ * for concurrent calls; the caller owns (and closes) the file handle.
+ */
+export class LineReader {
+  readonly #file: FileHandle;
+  #buffer: Buffer;
+  /** Index of the next unconsumed byte. */
+  #start = 0;
+  /** Index after the last valid byte. */
+  #end = 0;
+  /** Index from which to search for the next newline (bytes before it have none). */
+  #scan = 0;
+  /** File offset of `#buffer[#end]`. */
+  #filePosition: number;
+  #eof = false;
+
+  constructor(file: FileHandle, offset: number, chunkSize: number = DEFAULT_CHUNK_SIZE) {
+    this.#file = file;
+    this.#filePosition = offset;
+    this.#buffer = Buffer.allocUnsafe(chunkSize);
+  }
+
+  /** The next line, or undefined at end of file. */
+  async next(): Promise<FileLine | undefined> {
+    for (;;) {
+      // indexOf may find a stale newline past #end: then there is none before #end.
+      const newline = this.#buffer.indexOf(NEWLINE, this.#scan);
+      if (newline !== -1 && newline < this.#end) return this.#take(newline, newline + 1);
+      this.#scan = this.#end;
+      if (this.#eof) return this.#start < this.#end ? this.#take(this.#end, this.#end) : undefined;
+      await this.#fill();
+    }
+  }
+
+  #take(stop: number, next: number): FileLine {
+    const start = this.#start;
+    const textEnd = stop > start && this.#buffer[stop - 1] === CARRIAGE_RETURN ? stop - 1 : stop;
+    const text = this.#buffer.toString('utf8', start, textEnd);
+    this.#start = next;
+    this.#scan = next;
+    return { text, bytes: next - start };
+  }
+
+  async #fill(): Promise<void> {
+    if (this.#start > 0) {
+      this.#buffer.copy(this.#buffer, 0, this.#start, this.#end);
+      this.#end -= this.#start;
+      this.#scan -= this.#start;
+      this.#start = 0;
+    }
+    if (this.#end === this.#buffer.length) {
+      const bigger = Buffer.allocUnsafe(this.#buffer.length * 2);
+      this.#buffer.copy(bigger, 0, 0, this.#end);
+      this.#buffer = bigger;
+    }
+    const free = this.#buffer.length - this.#end;
+    const { bytesRead } = await this.#file.read(this.#buffer, this.#end, free, this.#filePosition);
+    if (bytesRead === 0) this.#eof = true;
+    this.#end += bytesRead;
+    this.#filePosition += bytesRead;
+  }
+}
