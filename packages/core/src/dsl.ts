@@ -26,7 +26,7 @@ export interface SinkRef {
 export type OutputOf<R> = R extends StageRef<infer T> ? T : never;
 
 const ref = <T>(from: StageNode, port?: number): StageRef<T> =>
-  ({ edge: port === undefined ? { from } : { from, port } }) as StageRef<T>;
+  ({ edge: port === undefined ? { from } : { from, port } });
 
 function checkName(name: string): string {
   if (!/^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$/.test(name)) {
@@ -48,7 +48,7 @@ export function source<T, TPosition = unknown>(
     kind: 'source',
     name: checkName(name),
     inputs: [],
-    handler: handler as SourceHandler<unknown, unknown>,
+    handler: handler,
     options,
   };
   return ref<T>(node);
@@ -171,7 +171,7 @@ export function sink<T, TPosition = unknown>(
     kind: 'sink',
     name: checkName(name),
     inputs: [upstream.edge],
-    handler: handler as SinkHandler<unknown, unknown>,
+    handler: handler,
     options,
   };
   return { sink: node };

@@ -80,5 +80,6 @@ export function toSluiceError(thrown: unknown, context: ErrorContext = {}): Slui
 /** The message of anything thrown, for error lanes and logs. */
 export function errorMessage(thrown: unknown): string {
   if (thrown instanceof Error) return thrown.message;
-  return typeof thrown === 'string' ? thrown : JSON.stringify(thrown) ?? String(thrown);
+  if (typeof thrown === 'string') return thrown;
+  return thrown === undefined ? 'undefined' : JSON.stringify(thrown);
 }

@@ -26,7 +26,7 @@ interface NodeBase {
 
 /** A stage of the graph as the runtime sees it, with handler types erased. */
 export type StageNode =
-  | (NodeBase & { readonly kind: 'source'; readonly handler: SourceHandler<unknown, unknown> })
+  | (NodeBase & { readonly kind: 'source'; readonly handler: SourceHandler<unknown> })
   | (NodeBase & { readonly kind: 'map'; readonly fn: MapFn<unknown, unknown> })
   | (NodeBase & { readonly kind: 'flatMap'; readonly fn: FlatMapFn<unknown, unknown> })
   | (NodeBase & {
@@ -38,7 +38,7 @@ export type StageNode =
       readonly select: (value: unknown) => number;
       readonly ports: number;
     })
-  | (NodeBase & { readonly kind: 'sink'; readonly handler: SinkHandler<unknown, unknown> });
+  | (NodeBase & { readonly kind: 'sink'; readonly handler: SinkHandler<unknown> });
 
 /** The kinds of stage. */
 export type StageKind = StageNode['kind'];

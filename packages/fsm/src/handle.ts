@@ -22,7 +22,7 @@ export function createHandle<TLogic extends AnyActorLogic>(
 ): MachineHandle<SnapshotFrom<TLogic>, EventFromLogic<TLogic>> {
   type TSnapshot = SnapshotFrom<TLogic>;
   const state$ = new Observable<TSnapshot>((subscriber) => {
-    subscriber.next(actor.getSnapshot() as TSnapshot);
+    subscriber.next(actor.getSnapshot());
     const subscription = actor.subscribe({
       next: (snapshot: TSnapshot) => subscriber.next(snapshot),
       error: (error: unknown) => subscriber.error(error),
@@ -33,10 +33,10 @@ export function createHandle<TLogic extends AnyActorLogic>(
   return {
     send: (event) => actor.send(event),
     state$,
-    snapshot: () => actor.getSnapshot() as TSnapshot,
+    snapshot: () => actor.getSnapshot(),
     waitFor: async (predicate, timeoutMs = Infinity) => {
       try {
-        return (await waitFor(actor, predicate, { timeout: timeoutMs })) as TSnapshot;
+        return await waitFor(actor, predicate, { timeout: timeoutMs });
       } catch (error) {
         const state = JSON.stringify((actor.getSnapshot() as { value?: unknown }).value);
         if (error instanceof Error && /timeout/i.test(error.message)) {
