@@ -28,3 +28,9 @@ export {
 export { consoleSink, type ConsoleSinkOptions } from './io/console-sink.ts';
 export type { LineFormat } from './io/format-lines.ts';
 export { createPinoLogger, PinoLogger, type PinoLoggerOptions } from './pino-logger.ts';
+export { run, type LocalRunOptions } from './run-local.ts';
+export {
+  LmdbJournalStore,
+  type LmdbDurability,
+  type LmdbJournalStoreOptions,
+} from './lmdb/lmdb-journal-store.ts';

@@ -1,0 +1,71 @@
+import type { Database } from 'lmdb';
+import {
+  ErrorCode,
+  JournalCorruptError,
+  SluiceError,
+  TerminalError,
+  errorMessage,
+  type CommitBatch,
+  type CommitResult,
+} from '@sluice/core';
+import { lastKey, type JournalDb } from './journal-range.ts';
+import { toStats, toStored } from './record-codec.ts';
+
+/** Cursor keys: the consuming stage and the upstream journal it reads. */
+export type CursorKey = [consumer: string, upstream: string];
+
+/** The databases a commit writes besides the stage's journal. */
+export interface CommitDbs {
+  readonly cursors: Database<unknown, CursorKey>;
+  readonly state: Database<unknown, string>;
+  readonly stats: Database<unknown, string>;
+}
+
+/**
+ * Writes one commit; must run inside a write transaction (lmdb-js `childTransaction`), since it
+ * reads and writes synchronously. Records get seqs after the last assigned one (`lastSeq`, a
+ * cache of the last seq assigned per journal, loaded from the journal on a miss and updated only
+ * when everything was written). Anything it throws is a SluiceError, and aborts the commit:
+ * TerminalError (MALFORMED_INPUT) when a value cannot be stored.
+ */
+export function applyCommit(
+  dbs: CommitDbs,
+  lastSeq: Map<string, number>,
+  journal: JournalDb,
+  batch: CommitBatch,
+): CommitResult {
+  const { stage } = batch;
+  try {
+    const firstSeq = (lastSeq.get(stage) ?? lastKey(journal)) + 1;
+    let seq = firstSeq - 1;
+    if (batch.records.length > 0) {
+      const stats = toStats(stage, dbs.stats.get(stage));
+      for (const record of batch.records) {
+        seq += 1;
+        // `append` makes LMDB refuse (false) a seq that is not past the last key: never overwrite.
+        const appended = journal.putSync(seq, toStored(record, stage), { append: true }) as unknown;
+        if (appended === false) {
+          throw new JournalCorruptError(`journal "${stage}": seq ${seq} is already taken`, {
+            stage,
+            seq,
+          });
+        }
+        stats[record.kind] += 1;
+      }
+      dbs.stats.putSync(stage, stats);
+    }
+    for (const [upstream, consumed] of Object.entries(batch.cursors ?? {})) {
+      dbs.cursors.putSync([stage, upstream], consumed);
+    }
+    if (batch.state !== undefined) dbs.state.putSync(stage, batch.state);
+    lastSeq.set(stage, seq);
+    return { firstSeq, lastSeq: seq };
+  } catch (error) {
+    if (error instanceof SluiceError) throw error;
+    throw new TerminalError(
+      ErrorCode.MalformedInput,
+      `commit of stage "${stage}" cannot be stored, nothing was written: ${errorMessage(error)}`,
+      { stage, cause: error },
+    );
+  }
+}

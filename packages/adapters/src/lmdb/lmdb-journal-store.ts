@@ -1,0 +1,261 @@
+import type { Database, DatabaseOptions, RootDatabase } from 'lmdb';
+import {
+  ErrorCode,
+  SluiceError,
+  toSluiceError,
+  type CommitBatch,
+  type CommitListener,
+  type CommitResult,
+  type JournalRecord,
+  type JournalStats,
+  type JournalStore,
+} from '@sluice/core';
+import { applyCommit, type CommitDbs, type CursorKey } from './commit-apply.ts';
+import { lastKey, readDense, type JournalDb } from './journal-range.ts';
+import { checkFormat, openEnvironment } from './open-environment.ts';
+import { toStats } from './record-codec.ts';
+
+/**
+ * When `commit` and `writeMeta` resolve.
+ * - `'fsync'` (default): once the commit is on disk (`db.flushed`); a power loss loses nothing
+ *   that resolved.
+ * - `'may-lose-last-commits-on-power-loss'`: once the commit is visible, before it is flushed.
+ *   A process crash loses nothing that resolved; an OS crash or power loss may roll back the
+ *   last commits, never half of one, and never corrupts the environment (lmdb-js's default
+ *   overlapping sync reverts to the last flushed snapshot; where it is off, i.e. Windows, LMDB's
+ *   `noMetaSync` gives the same guarantee).
+ */
+export type LmdbDurability = 'fsync' | 'may-lose-last-commits-on-power-loss';
+
+/** Options of {@link LmdbJournalStore.open}. */
+export interface LmdbJournalStoreOptions {
+  /** The flow's data directory, created if missing; `data.mdb` and `lock.mdb` live in it. */
+  readonly path: string;
+  /** When commits resolve; see {@link LmdbDurability}. Defaults to `'fsync'`. */
+  readonly durability?: LmdbDurability;
+}
+
+const DURABILITIES: readonly LmdbDurability[] = ['fsync', 'may-lose-last-commits-on-power-loss'];
+
+/** Journal databases are `j:<journal>`; internal names have no `:`, so they never collide. */
+const JOURNAL_PREFIX = 'j:';
+
+/**
+ * The JournalStore port on LMDB (lmdb-js): one environment per flow data directory, one named
+ * database per journal (integer keys, dense from 1) and databases for cursors, stage state,
+ * flow meta and per-journal counts by kind. A commit is one child transaction inside lmdb-js's
+ * batched write transaction, so commits of many stages share one fsync; a commit that fails
+ * (e.g. a payload msgpack cannot encode) writes nothing and rejects with TerminalError.
+ */
+export class LmdbJournalStore implements JournalStore {
+  /** Always `'lmdb'`. */
+  readonly kind = 'lmdb';
+  /** The data directory. */
+  readonly path: string;
+  /** When commits resolve. */
+  readonly durability: LmdbDurability;
+  readonly #root: RootDatabase;
+  readonly #dbs: CommitDbs;
+  readonly #meta: Database<unknown, string>;
+  readonly #journals = new Map<string, JournalDb>();
+  /** Last seq assigned per journal, commits in flight included; loaded lazily inside the txn. */
+  readonly #lastSeq = new Map<string, number>();
+  readonly #listeners = new Set<CommitListener>();
+  readonly #pending = new Set<Promise<unknown>>();
+  #closed = false;
+
+  private constructor(path: string, durability: LmdbDurability, root: RootDatabase) {
+    this.path = path;
+    this.durability = durability;
+    this.#root = root;
+    this.#dbs = {
+      cursors: root.openDB<unknown, CursorKey>('cursors', {}),
+      state: root.openDB('state', {}),
+      stats: root.openDB('stats', {}),
+    };
+    this.#meta = root.openDB('meta', {});
+    checkFormat(path, root.openDB('store', {}));
+  }
+
+  /**
+   * Opens (creating if needed) the store in `options.path`. Synchronous. Throws
+   * JournalCorruptError naming the path when it holds something that is not an LMDB
+   * environment this version can read, and SluiceError (CONFIG) for bad options or when the
+   * environment cannot be opened for another reason (permissions, another store format).
+   */
+  static open(options: LmdbJournalStoreOptions): LmdbJournalStore {
+    const durability = options.durability ?? 'fsync';
+    if (!DURABILITIES.includes(durability)) {
+      throw new SluiceError(
+        ErrorCode.Config,
+        `journal store: unknown durability "${String(durability)}" (use ${DURABILITIES.join(' or ')})`,
+      );
+    }
+    const root = openEnvironment(options.path, durability !== 'fsync');
+    try {
+      return new LmdbJournalStore(options.path, durability, root);
+    } catch (error) {
+      void root.close();
+      throw toSluiceError(error);
+    }
+  }
+
+  /** The last seq committed to `journal`, 0 when it is empty. */
+  lastSeq(journal: string): Promise<number> {
+    return this.#now(() => {
+      const db = this.#journalDb(journal, false);
+      return db === undefined ? 0 : lastKey(db);
+    });
+  }
+
+  /** Up to `limit` records after `afterSeq`; throws JournalCorruptError on a gap or bad value. */
+  read(journal: string, afterSeq: number, limit: number): Promise<readonly JournalRecord[]> {
+    return this.#now(() => {
+      const db = limit > 0 ? this.#journalDb(journal, false) : undefined;
+      return db === undefined ? [] : readDense(db, journal, afterSeq, limit);
+    });
+  }
+
+  /** The last seq `consumer` committed as consumed from `upstream`, 0 if none. */
+  cursor(consumer: string, upstream: string): Promise<number> {
+    return this.#now(() => {
+      const seq = this.#dbs.cursors.get([consumer, upstream]);
+      return typeof seq === 'number' ? seq : 0;
+    });
+  }
+
+  /** The state last committed by `stage`, undefined if none. */
+  loadState(stage: string): Promise<unknown> {
+    return this.#now(() => this.#dbs.state.get(stage));
+  }
+
+  /**
+   * Appends the records (seq lastSeq+1…), writes the cursors and, when given, the state, and
+   * counts the records by kind, in one transaction; resolves per `durability`, then notifies
+   * subscribers. Rejects with TerminalError, writing nothing, if any value cannot be stored.
+   */
+  commit(batch: CommitBatch): Promise<CommitResult> {
+    return this.#track(() => this.#commit(batch));
+  }
+
+  /** Record counts by kind of `journal`. */
+  stats(journal: string): Promise<JournalStats> {
+    return this.#now(() => toStats(journal, this.#dbs.stats.get(journal)));
+  }
+
+  /** Names of the journals holding at least one record, sorted. */
+  journals(): Promise<readonly string[]> {
+    return this.#now(() => {
+      const names: string[] = [];
+      for (const { key, value } of this.#dbs.stats.getRange()) {
+        const counts = Object.values(toStats(key, value));
+        if (counts.some((count) => count > 0)) names.push(key);
+      }
+      return names.sort();
+    });
+  }
+
+  /** A flow-level value, undefined if never written. */
+  readMeta(key: string): Promise<unknown> {
+    return this.#now(() => this.#meta.get(key));
+  }
+
+  /** Writes a flow-level value; resolves per `durability`. */
+  writeMeta(key: string, value: unknown): Promise<void> {
+    return this.#track(async () => {
+      await this.#meta.put(key, value);
+      await this.#durable();
+    });
+  }
+
+  /** Calls `listener(journal, lastSeq)` after each commit resolves; returns the unsubscribe. */
+  subscribe(listener: CommitListener): () => void {
+    this.#listeners.add(listener);
+    return () => {
+      this.#listeners.delete(listener);
+    };
+  }
+
+  /** Waits for commits in flight, then closes the environment; later calls reject (STORE_CLOSED). */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await Promise.allSettled([...this.#pending]);
+    this.#listeners.clear();
+    await this.#root.close();
+  }
+
+  async #commit(batch: CommitBatch): Promise<CommitResult> {
+    let result: CommitResult;
+    try {
+      const db = this.#journalDb(batch.stage, true);
+      result = await this.#root.childTransaction(() =>
+        applyCommit(this.#dbs, this.#lastSeq, db, batch),
+      );
+    } catch (error) {
+      // The cache may hold seqs of a transaction that did not commit: reload it from the db.
+      this.#lastSeq.clear();
+      throw toSluiceError(error, { stage: batch.stage });
+    }
+    await this.#durable();
+    const listeners = [...this.#listeners];
+    queueMicrotask(() => {
+      for (const listener of listeners) listener(batch.stage, result.lastSeq);
+    });
+    return result;
+  }
+
+  /** Resolves when everything committed so far is as durable as `durability` promises. */
+  async #durable(): Promise<void> {
+    if (this.durability === 'fsync') await this.#root.flushed;
+  }
+
+  #journalDb(journal: string, create: true): JournalDb;
+  #journalDb(journal: string, create: false): JournalDb | undefined;
+  #journalDb(journal: string, create: boolean): JournalDb | undefined {
+    let db = this.#journals.get(journal);
+    if (db === undefined) {
+      // openDB returns undefined for a missing database opened with `create: false`.
+      const options: DatabaseOptions & { readonly create: boolean } = { create };
+      const opened = this.#root.openDB<unknown, number>(JOURNAL_PREFIX + journal, options) as
+        | JournalDb
+        | undefined;
+      if (opened === undefined) return undefined;
+      db = opened;
+      this.#journals.set(journal, db);
+    }
+    return db;
+  }
+
+  /** Runs a synchronous read, turning a throw (or a closed store) into a rejection. */
+  #now<T>(read: () => T): Promise<T> {
+    try {
+      this.#assertOpen();
+      return Promise.resolve(read());
+    } catch (error) {
+      return Promise.reject(toSluiceError(error));
+    }
+  }
+
+  /** Runs a write, remembering it until it settles so that `close` can wait for it. */
+  #track<T>(write: () => Promise<T>): Promise<T> {
+    try {
+      this.#assertOpen();
+    } catch (error) {
+      return Promise.reject(toSluiceError(error));
+    }
+    const running = write();
+    this.#pending.add(running);
+    const forget = (): void => {
+      this.#pending.delete(running);
+    };
+    running.then(forget, forget);
+    return running;
+  }
+
+  #assertOpen(): void {
+    if (this.#closed) {
+      throw new SluiceError(ErrorCode.StoreClosed, `LMDB journal store ${this.path} is closed`);
+    }
+  }
+}
