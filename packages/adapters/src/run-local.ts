@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import type { Flow, JournalStore, Logger } from '@sluice/core';
-import { run as runWith, type PipelineHandle, type RunOptions, type RunSummary } from '@sluice/runtime';
+import { run as runWith, type PipelineHandle, type RunOptions } from '@sluice/runtime';
 import { LmdbJournalStore, type LmdbDurability } from './lmdb/lmdb-journal-store.ts';
 import { createPinoLogger } from './pino-logger.ts';
 
@@ -20,11 +20,11 @@ export interface LocalRunOptions extends Omit<RunOptions, 'store' | 'logger'> {
 
 /**
  * Runs a flow on the embedded defaults: an LMDB store in the flow's data directory, pino
- * logs on stdout. The store it opened is closed when the run ends. Awaiting the handle
+ * logs on stdout. A store it opened is closed when the run ends. Awaiting the handle
  * waits for the end of the run.
  */
 export function run(flow: Flow, options: LocalRunOptions = {}): PipelineHandle {
-  const { dataDir, durability, store, logger, logLevel, ...rest } = options;
+  const { dataDir, durability, store, logger, logLevel, afterEnd, ...rest } = options;
   const owned =
     store === undefined
       ? LmdbJournalStore.open({
@@ -32,23 +32,13 @@ export function run(flow: Flow, options: LocalRunOptions = {}): PipelineHandle {
           ...(durability === undefined ? {} : { durability }),
         })
       : undefined;
-  const handle = runWith(flow, {
+  return runWith(flow, {
     ...rest,
     store: store ?? (owned as JournalStore),
     logger: logger ?? createPinoLogger({ level: logLevel ?? 'info' }),
+    afterEnd: async () => {
+      await owned?.close();
+      await afterEnd?.();
+    },
   });
-  if (owned === undefined) return handle;
-  const done = settleThenClose(handle.done, owned);
-  return { ...handle, done, then: (onFulfilled, onRejected) => done.then(onFulfilled, onRejected), stop: (mode) => {
-    void handle.stop(mode).catch(() => undefined);
-    return done;
-  } };
-}
-
-async function settleThenClose(done: Promise<RunSummary>, store: JournalStore): Promise<RunSummary> {
-  try {
-    return await done;
-  } finally {
-    await store.close();
-  }
 }

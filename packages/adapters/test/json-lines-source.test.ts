@@ -207,7 +207,7 @@ describe('jsonLinesSource', () => {
   });
 });
 
-async function caught(promise: Promise<unknown> | unknown): Promise<unknown> {
+async function caught(promise: unknown): Promise<unknown> {
   try {
     await promise;
   } catch (error) {

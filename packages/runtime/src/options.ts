@@ -19,6 +19,8 @@ export interface RunOptions {
   readonly inspect?: InspectionObserver;
   /** Runs before any stage starts, e.g. recovery and the activity log. */
   readonly beforeStart?: () => Promise<void>;
+  /** Runs once the run has ended, whatever the outcome, before the handle settles (e.g. close the store). */
+  readonly afterEnd?: () => Promise<void>;
 }
 
 /** Per-stage figures at the end of a run. */

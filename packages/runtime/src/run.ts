@@ -67,8 +67,12 @@ export function run(flow: Flow, options: RunOptions): PipelineHandle {
   const started = clock.now();
   actor.subscribe((s) => metrics.flowState(s.value));
   const done = finished(actor).then(async (final) => {
-    await Promise.all([...runners.values()].map((r) => r.close()));
-    actor.stop();
+    try {
+      await Promise.all([...runners.values()].map((r) => r.close()));
+    } finally {
+      actor.stop();
+      await options.afterEnd?.();
+    }
     const summary = summarize(flow.name, runId, final, stages, clock.now() - started);
     logger.info({ state: summary.state, elapsedMs: summary.elapsedMs }, `flow ${summary.state}`);
     if (summary.state === 'failed') {

@@ -42,11 +42,9 @@ class ArrayReader<T> implements SourceReader<T, number> {
   }
 
   read(max: number): Promise<SourceBatch<T, number>> {
-    try {
-      return Promise.resolve(this.#take(max));
-    } catch (error) {
-      return Promise.reject(error as Error);
-    }
+    return new Promise((resolve) => {
+      resolve(this.#take(max));
+    });
   }
 
   close(): Promise<void> {

@@ -5,7 +5,8 @@ export type LineFormat<T> = (value: T) => string;
 
 /** JSON, one value per line; JSON.stringify never emits a raw newline. */
 export function toJsonLine(value: unknown): string {
-  const text: string | undefined = JSON.stringify(value);
+  // JSON.stringify is typed as string, but gives undefined for undefined and functions.
+  const text = JSON.stringify(value) as string | undefined;
   if (text === undefined) throw new TypeError(`JSON.stringify gave nothing for ${typeof value}`);
   return text;
 }

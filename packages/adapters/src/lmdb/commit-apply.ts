@@ -24,9 +24,9 @@ export interface CommitDbs {
 /**
  * Writes one commit; must run inside a write transaction (lmdb-js `childTransaction`), since it
  * reads and writes synchronously. Records get seqs after the last assigned one (`lastSeq`, a
- * cache of the last seq assigned per journal, loaded from the journal on a miss and updated only
- * when everything was written). Anything it throws is a SluiceError, and aborts the commit:
- * TerminalError (MALFORMED_INPUT) when a value cannot be stored.
+ * cache of the last seq assigned per journal, updated only when everything was written).
+ * Anything it throws is a SluiceError and aborts the commit: TerminalError (MALFORMED_INPUT)
+ * when a value cannot be stored.
  */
 export function applyCommit(
   dbs: CommitDbs,
@@ -36,7 +36,7 @@ export function applyCommit(
 ): CommitResult {
   const { stage } = batch;
   try {
-    const firstSeq = (lastSeq.get(stage) ?? lastKey(journal)) + 1;
+    const firstSeq = lastAssigned(lastSeq, journal, stage) + 1;
     let seq = firstSeq - 1;
     if (batch.records.length > 0) {
       const stats = toStats(stage, dbs.stats.get(stage));
@@ -68,4 +68,15 @@ export function applyCommit(
       { stage, cause: error },
     );
   }
+}
+
+/**
+ * The last seq of the journal as this transaction sees it: the cached one when its record is
+ * there (one point lookup), else the last key. A cached seq whose transaction failed to commit
+ * is not there, so it is never appended after (which would leave a gap).
+ */
+function lastAssigned(cache: Map<string, number>, journal: JournalDb, stage: string): number {
+  const cached = cache.get(stage);
+  if (cached !== undefined && (cached === 0 || journal.doesExist(cached))) return cached;
+  return lastKey(journal);
 }

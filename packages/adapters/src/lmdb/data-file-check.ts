@@ -9,7 +9,7 @@ const FLAGS_OFFSET = 18;
 const META_PAGE_FLAG = 0x08;
 const MAGIC_OFFSET = PAGE_HEADER_BYTES;
 const VERSION_OFFSET = PAGE_HEADER_BYTES + 4;
-/** `mm_dbs[FREE_DBI].md_pad` holds the page size: magic, version, address and map size come first. */
+/** The page size is `mm_dbs[FREE_DBI].md_pad`, after magic, version, address and map size. */
 const PAGE_SIZE_OFFSET = PAGE_HEADER_BYTES + 24;
 const HEADER_BYTES = PAGE_SIZE_OFFSET + 4;
 const MDB_MAGIC = 0xbeefc0de;

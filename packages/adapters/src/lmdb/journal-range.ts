@@ -2,7 +2,7 @@ import type { Database } from 'lmdb';
 import { JournalCorruptError, SluiceError, type JournalRecord } from '@sluice/core';
 import { fromStored } from './record-codec.ts';
 
-/** One journal's named database: dense 1-based integer keys, msgpack-encoded StoredRecord values. */
+/** A journal's named database: dense 1-based integer keys, msgpack-encoded StoredRecords. */
 export type JournalDb = Database<unknown, number>;
 
 /** The highest key of a journal database, 0 when it is empty. */
@@ -28,7 +28,7 @@ export function readDense(
     for (const { key, value } of db.getRange({ start: expected, limit })) {
       if (key !== expected) {
         throw new JournalCorruptError(
-          `journal "${journal}": seq ${expected} is missing (the next stored seq is ${String(key)})`,
+          `journal "${journal}": seq ${expected} is missing (next stored: ${String(key)})`,
           { stage: journal, seq: expected },
         );
       }
@@ -37,11 +37,14 @@ export function readDense(
     }
   } catch (error) {
     if (error instanceof SluiceError) throw error;
-    throw new JournalCorruptError(`journal "${journal}" seq ${expected}: the stored value cannot be decoded`, {
-      stage: journal,
-      seq: expected,
-      cause: error,
-    });
+    throw new JournalCorruptError(
+      `journal "${journal}" seq ${expected}: the stored value cannot be decoded`,
+      {
+        stage: journal,
+        seq: expected,
+        cause: error,
+      },
+    );
   }
   return records;
 }

@@ -88,7 +88,7 @@ export class LmdbJournalStore implements JournalStore {
     if (!DURABILITIES.includes(durability)) {
       throw new SluiceError(
         ErrorCode.Config,
-        `journal store: unknown durability "${String(durability)}" (use ${DURABILITIES.join(' or ')})`,
+        `journal store: unknown durability "${durability}" (use ${DURABILITIES.join(' or ')})`,
       );
     }
     const root = openEnvironment(options.path, durability !== 'fsync');
@@ -133,6 +133,8 @@ export class LmdbJournalStore implements JournalStore {
    * Appends the records (seq lastSeq+1…), writes the cursors and, when given, the state, and
    * counts the records by kind, in one transaction; resolves per `durability`, then notifies
    * subscribers. Rejects with TerminalError, writing nothing, if any value cannot be stored.
+   * The batch is read when the transaction runs, after this returns: leave it unchanged until
+   * the promise settles.
    */
   commit(batch: CommitBatch): Promise<CommitResult> {
     return this.#track(() => this.#commit(batch));
@@ -176,7 +178,7 @@ export class LmdbJournalStore implements JournalStore {
     };
   }
 
-  /** Waits for commits in flight, then closes the environment; later calls reject (STORE_CLOSED). */
+  /** Waits for commits in flight, closes the environment; later calls reject (STORE_CLOSED). */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
@@ -218,8 +220,7 @@ export class LmdbJournalStore implements JournalStore {
       // openDB returns undefined for a missing database opened with `create: false`.
       const options: DatabaseOptions & { readonly create: boolean } = { create };
       const opened = this.#root.openDB<unknown, number>(JOURNAL_PREFIX + journal, options) as
-        | JournalDb
-        | undefined;
+        JournalDb | undefined;
       if (opened === undefined) return undefined;
       db = opened;
       this.#journals.set(journal, db);

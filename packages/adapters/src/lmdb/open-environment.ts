@@ -34,7 +34,8 @@ export function openEnvironment(path: string, mayLoseLastCommits: boolean): Root
       ...(mayLoseLastCommits && process.platform === 'win32' ? { noMetaSync: true } : {}),
     });
   } catch (error) {
-    const corrupt = error instanceof Error && CORRUPTION_CODES.has((error as { code?: unknown }).code);
+    const corrupt =
+      error instanceof Error && CORRUPTION_CODES.has((error as { code?: unknown }).code);
     throw new SluiceError(
       corrupt ? ErrorCode.JournalCorrupt : ErrorCode.Config,
       `journal store: cannot open an LMDB environment in ${path}: ${errorMessage(error)}`,
@@ -51,7 +52,7 @@ export function checkFormat(path: string, store: Database<unknown, string>): voi
   } else if (format !== FORMAT) {
     throw new SluiceError(
       ErrorCode.Config,
-      `journal store ${path} has format ${String(format)}; this version reads format ${FORMAT}`,
+      `journal store ${path} has format ${JSON.stringify(format)}; this version reads format ${FORMAT}`,
     );
   }
 }

@@ -34,13 +34,17 @@ export function toStored(envelope: Envelope, stage: string): StoredRecord {
   }
   const { cause, port } = envelope;
   if (cause === undefined) {
-    return port === undefined ? { k, at: envelope.at, p: envelope.payload } : { k, at: envelope.at, p: envelope.payload, port };
+    return port === undefined
+      ? { k, at: envelope.at, p: envelope.payload }
+      : { k, at: envelope.at, p: envelope.payload, port };
   }
   const c = [cause.stage, cause.seq] as const;
-  return port === undefined ? { k, at: envelope.at, p: envelope.payload, c } : { k, at: envelope.at, p: envelope.payload, c, port };
+  return port === undefined
+    ? { k, at: envelope.at, p: envelope.payload, c }
+    : { k, at: envelope.at, p: envelope.payload, c, port };
 }
 
-/** The JournalRecord at `seq` of `journal`; throws JournalCorruptError if `value` is not a stored record. */
+/** The JournalRecord at `seq` of `journal`; throws JournalCorruptError if `value` is not one. */
 export function fromStored(journal: string, seq: number, value: unknown): JournalRecord {
   if (typeof value !== 'object' || value === null) throw notARecord(journal, seq);
   const stored = value as Partial<StoredRecord>;
@@ -84,8 +88,11 @@ export function toStats(journal: string, value: unknown): Record<RecordKind, num
 }
 
 function notARecord(journal: string, seq: number): JournalCorruptError {
-  return new JournalCorruptError(`journal "${journal}" seq ${seq}: the stored value is not a record`, {
-    stage: journal,
-    seq,
-  });
+  return new JournalCorruptError(
+    `journal "${journal}" seq ${seq}: the stored value is not a record`,
+    {
+      stage: journal,
+      seq,
+    },
+  );
 }
