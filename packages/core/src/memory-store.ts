@@ -58,23 +58,30 @@ export function createMemoryJournalStore(): JournalStore {
       return Promise.resolve(clone(states.get(stage)));
     },
     commit: (batch: CommitBatch): Promise<CommitResult> => {
-      open();
-      const target = journal(batch.stage);
-      const firstSeq = target.records.length + 1;
-      for (const record of batch.records) {
-        target.records.push(freezeRecord(record, target.records.length + 1));
-        target.stats[record.kind] += 1;
+      try {
+        open();
+        const target = journal(batch.stage);
+        const firstSeq = target.records.length + 1;
+        // Copy everything first: a payload that cannot be stored must leave nothing behind.
+        const records = batch.records.map((record, i) => freezeRecord(record, firstSeq + i));
+        const state = batch.state === undefined ? undefined : clone(batch.state);
+        for (const record of records) {
+          target.records.push(record);
+          target.stats[record.kind] += 1;
+        }
+        for (const [upstream, seq] of Object.entries(batch.cursors ?? {})) {
+          cursors.set(`${batch.stage}\u0000${upstream}`, seq);
+        }
+        if (state !== undefined) states.set(batch.stage, state);
+        const lastSeq = target.records.length;
+        // Notify after the caller's await resumes, as a real store would.
+        queueMicrotask(() => {
+          for (const listener of listeners) listener(batch.stage, lastSeq);
+        });
+        return Promise.resolve({ firstSeq, lastSeq });
+      } catch (error) {
+        return Promise.reject(error instanceof Error ? error : new Error(String(error)));
       }
-      for (const [upstream, seq] of Object.entries(batch.cursors ?? {})) {
-        cursors.set(`${batch.stage}\u0000${upstream}`, seq);
-      }
-      if (batch.state !== undefined) states.set(batch.stage, clone(batch.state));
-      const lastSeq = target.records.length;
-      // Notify after the caller's await resumes, as a real store would.
-      queueMicrotask(() => {
-        for (const listener of listeners) listener(batch.stage, lastSeq);
-      });
-      return Promise.resolve({ firstSeq, lastSeq });
     },
     stats: (name): Promise<JournalStats> => {
       open();

@@ -27,6 +27,10 @@ export type CommitListener = (journal: string, lastSeq: number) => void;
  * The journal store port. Every stage appends to its own journal and reads its upstream
  * journals after a cursor. `commit` is atomic: all of a batch or none of it. The port is
  * asynchronous so that a networked store can implement it.
+ *
+ * Payloads and state are plain data: JSON values (objects, arrays, strings, finite numbers,
+ * booleans, null). Other types (Set, Map, Error, BigInt, functions) may not round-trip the same
+ * way in every store. A batch passed to `commit` must not change until its promise settles.
  */
 export interface JournalStore {
   /** A short name of the implementation, for logs ("lmdb", "memory"). */
