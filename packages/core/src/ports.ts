@@ -22,10 +22,18 @@ export interface BatchSample {
 
 /** The metrics port; the prom-client adapter implements it. Calls are per batch, never per record. */
 export interface Metrics {
+  /** A stage committed a batch. */
   batch(stage: string, sample: BatchSample): void;
+  /** Records an upstream has journaled that the stage has not consumed yet. */
   lag(stage: string, upstream: string, lag: number): void;
+  /** An edge became stalled (`true`) or moved again (`false`). */
+  stalled(stage: string, upstream: string, stalled: boolean): void;
+  /** A stage machine entered `state`. */
   stageState(stage: string, state: string): void;
+  /** The pipeline machine entered `state`. */
   flowState(state: string): void;
+  /** A run started; `restarts` counts earlier runs on the same data directory. */
+  flowStarted(info: { readonly startedAt: number; readonly restarts: number }): void;
 }
 
 /** The clock port, so that tests can control time. */
@@ -46,8 +54,10 @@ export const silentLogger: Logger = {
 export const noopMetrics: Metrics = {
   batch: () => undefined,
   lag: () => undefined,
+  stalled: () => undefined,
   stageState: () => undefined,
   flowState: () => undefined,
+  flowStarted: () => undefined,
 };
 
 /** The wall clock. */

@@ -1,5 +1,6 @@
 /**
- * @sluice/runtime — runs a flow: the stage loop, EOF and drain, supervision.
+ * @sluice/runtime — runs a flow: the stage loop, EOF and drain, supervision, recovery, the
+ * activity log and liveness.
  *
  * ```ts
  * import { createMemoryJournalStore } from '@sluice/core';
@@ -10,3 +11,5 @@
 export { run } from './run.ts';
 export type { PipelineHandle } from './pipeline-handle.ts';
 export type { RunOptions, RunSummary, StageSummary } from './options.ts';
+export type { EdgeStatus, FlowStatus, StageStatus } from './status.ts';
+export { SYSTEM_JOURNAL, type ActivityEntry, type ActivityRecord, type ActivityType } from './activity.ts';

@@ -19,6 +19,16 @@ export interface RunOptions {
   readonly inspect?: InspectionObserver;
   /** Runs before any stage starts, e.g. recovery and the activity log. */
   readonly beforeStart?: () => Promise<void>;
+  /** Runs on a data directory whose flow definition changed (default false: refused). */
+  readonly allowDefinitionChange?: boolean;
+  /** An edge with lag whose cursor has not moved for this long is stalled (default 30000). */
+  readonly stallAfterMs?: number;
+  /** How often lag and stalls are checked (default 1000). */
+  readonly livenessCheckMs?: number;
+  /** The effective configuration, written in the run-started record. */
+  readonly configuration?: Readonly<Record<string, unknown>>;
+  /** The process id, written in the run-started record. */
+  readonly pid?: number;
   /** Runs once the run has ended, whatever the outcome, before the handle settles (e.g. close the store). */
   readonly afterEnd?: () => Promise<void>;
 }

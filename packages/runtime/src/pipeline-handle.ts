@@ -1,3 +1,4 @@
+import type { Observable } from 'rxjs';
 import type { Flow } from '@sluice/core';
 import type {
   MachineHandle,
@@ -7,12 +8,15 @@ import type {
   StageSnapshot,
   StopMode,
 } from '@sluice/fsm';
+import type { ActivityRecord } from './activity.ts';
 import type { RunSummary } from './options.ts';
+import type { FlowStatus } from './status.ts';
 
 /**
  * A running flow. Awaiting it (it is PromiseLike) waits for the run to end: it resolves
  * with the summary when the flow completed or was stopped, and rejects with the failure
- * when it failed.
+ * when it failed. Control calls take an optional `source` ("api", "http", "SIGTERM"…) that
+ * the activity log records.
  */
 export interface PipelineHandle
   extends MachineHandle<PipelineSnapshot, PipelineEvent>,
@@ -22,10 +26,14 @@ export interface PipelineHandle
   /** The handle of a stage's machine; undefined before the stages are spawned. */
   stage(name: string): MachineHandle<StageSnapshot, StageEvent> | undefined;
   /** Pauses every stage after its in-flight batch. */
-  pause(): void;
-  resume(): void;
+  pause(source?: string): void;
+  resume(source?: string): void;
   /** Stops the flow: `graceful` (default) drains what is journaled, `cancel` stops now. */
-  stop(mode?: StopMode): Promise<RunSummary>;
+  stop(mode?: StopMode, source?: string): Promise<RunSummary>;
+  /** Topology, each stage's state, counts, lag and stalls, now. */
+  status(): Promise<FlowStatus>;
+  /** Activity-log records as they become durable; completes when the run ends. */
+  readonly activity$: Observable<ActivityRecord>;
   /** Settles when the run ends, like awaiting the handle. */
   readonly done: Promise<RunSummary>;
 }

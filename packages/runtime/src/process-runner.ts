@@ -1,7 +1,7 @@
 import type { BatchOutput } from './batch-output.ts';
 import { createProcessor, type Processor } from './processor.ts';
 import { StageRunner, type StepResult } from './stage-runner.ts';
-import { UpstreamReader, type ReadItem } from './upstream-reader.ts';
+import { UpstreamReader, type Input, type ReadItem } from './upstream-reader.ts';
 
 /**
  * Runs a transform, route or stateful stage: reads a batch after its cursors, handles each
@@ -13,6 +13,10 @@ export class ProcessRunner extends StageRunner {
   private readonly reader = new UpstreamReader(this.deps.store, this.node.name, this.node.inputs);
   private processor: Processor | undefined;
   private ended = false;
+
+  override get inputs(): readonly Input[] {
+    return this.reader.inputs;
+  }
 
   override async initialize(): Promise<void> {
     await this.reader.load();

@@ -1,35 +1,49 @@
-import { silentLogger, noopMetrics, systemClock, FlowDefinitionError, SluiceError, ErrorCode, type Flow } from '@sluice/core';
 import {
-  createHandle,
-  createPipelineActor,
-  type MachineHandle,
-  type PipelineActor,
-  type PipelineEvent,
-  type PipelineSnapshot,
-  type StageActor,
-  type StageEvent,
-  type StageSnapshot,
-} from '@sluice/fsm';
-import { deferred, type Deferred } from './deferred.ts';
+  ErrorCode,
+  FlowDefinitionError,
+  SluiceError,
+  noopMetrics,
+  silentLogger,
+  systemClock,
+  type Flow,
+} from '@sluice/core';
+import { createHandle, createPipelineActor, type PipelineActor, type PipelineEvent, type PipelineSnapshot, type StopMode } from '@sluice/fsm';
+import type { ActivityEntry } from './activity.ts';
+import { ActivityLog } from './activity-log.ts';
+import { deferred } from './deferred.ts';
+import { LivenessMonitor } from './liveness.ts';
 import type { RunOptions, RunSummary, StageSummary } from './options.ts';
 import type { PipelineHandle } from './pipeline-handle.ts';
+import { recover } from './recovery.ts';
 import { createRunner } from './runners.ts';
 import type { RunnerDeps, StageRunner } from './stage-runner.ts';
+import { watchStages, type WatchedStage } from './stage-watch.ts';
+import type { FlowStatus } from './status.ts';
 
 /**
  * Runs a flow: every stage as a supervised machine whose loop reads its upstream journals,
- * handles a batch and commits outputs and cursors in one transaction. Returns at once; the
- * handle is awaitable and settles when the flow completes, stops or fails.
+ * handles a batch and commits outputs and cursors in one transaction. Before any stage starts
+ * it checks the data directory (definition hash, unclean last run) and writes the run-started
+ * record of the activity log. Returns at once; the handle is awaitable and settles when the
+ * flow completes, stops or fails.
  */
 export function run(flow: Flow, options: RunOptions): PipelineHandle {
   const runId = options.runId ?? globalThis.crypto.randomUUID();
   const logger = (options.logger ?? silentLogger).child({ flow: flow.name, run: runId });
   const metrics = options.metrics ?? noopMetrics;
   const clock = options.clock ?? systemClock;
+  const { store } = options;
+  const activity = new ActivityLog(store, clock);
+  const record = (entry: ActivityEntry): void => {
+    if (logStarted) void activity.append(entry).catch((error: unknown) => logger.error({ err: error }, 'activity log write failed'));
+  };
+  let logStarted = false;
+  let restarts = 0;
+  let stopMode: StopMode | undefined;
   const settled = new Map(flow.stages.map((s) => [s.name, deferred<void>()]));
   const deps: RunnerDeps = {
     flow: flow.name,
-    store: options.store,
+    store,
     logger,
     metrics,
     clock,
@@ -38,16 +52,41 @@ export function run(flow: Flow, options: RunOptions): PipelineHandle {
     settled: (stage) => settled.get(stage)?.promise ?? Promise.resolve(),
   };
   const runners = new Map<string, StageRunner>(
-    flow.stages.map((node) => [
-      node.name,
-      createRunner(node, { ...deps, batchSize: node.options.batchSize ?? deps.batchSize }),
-    ]),
+    flow.stages.map((node) => [node.name, createRunner(node, { ...deps, batchSize: node.options.batchSize ?? deps.batchSize })]),
   );
   const runner = (stage: string): StageRunner => {
     const found = runners.get(stage);
     if (found === undefined) throw new FlowDefinitionError(`no stage "${stage}" in flow "${flow.name}"`, stage);
     return found;
   };
+  const monitor = new LivenessMonitor(store, runners, clock, {
+    checkEveryMs: options.livenessCheckMs ?? 1000,
+    stallAfterMs: options.stallAfterMs ?? 30_000,
+  });
+
+  const materialize = async (): Promise<void> => {
+    const report = await recover(store, flow, options.allowDefinitionChange ?? false);
+    restarts = report.restarts;
+    logStarted = true;
+    if (report.unclean !== undefined) {
+      logger.warn({ previousRun: report.unclean.previousRun, lastSeq: report.unclean.lastSeq }, report.unclean.message);
+      record({ type: 'run.recovered', run: runId, ...report.unclean });
+    }
+    // Written ahead: the run-started record is durable before any stage starts.
+    await activity.append({
+      type: 'run.started',
+      run: runId,
+      flow: flow.name,
+      definitionHash: flow.definitionHash,
+      stages: flow.stages.map((s) => s.name),
+      options: options.configuration ?? {},
+      pid: options.pid,
+      restarts,
+    });
+    metrics.flowStarted({ startedAt, restarts });
+    await options.beforeStart?.();
+  };
+
   const actor = createPipelineActor({
     input: {
       flow: flow.name,
@@ -59,21 +98,50 @@ export function run(flow: Flow, options: RunOptions): PipelineHandle {
       process: (stage, report) => runner(stage).start(report),
       drain: (stage, reason) => runner(stage).finish(reason),
     },
-    materialize: options.beforeStart ?? (() => Promise.resolve()),
+    materialize,
     ...(options.inspect === undefined ? {} : { inspect: options.inspect }),
   });
-  const stages = watchStages(actor, settled, metrics.stageState.bind(metrics));
-  const handle = createHandle(actor);
-  const started = clock.now();
-  actor.subscribe((s) => metrics.flowState(s.value));
+  const stages = watchStages(actor, new Set(settled.keys()), (stage, from, to) => {
+    metrics.stageState(stage, to.value);
+    const error = to.value === 'failed' ? to.context.error : undefined;
+    record({ type: 'stage.state', run: runId, stage, from, to: to.value, ...(error === undefined ? {} : { error }) });
+    if (to.status === 'done' || to.value === 'failed') settled.get(stage)?.resolve();
+  });
+  let pipelineState: string = actor.getSnapshot().value;
+  actor.subscribe((s) => {
+    if (s.value === pipelineState) return;
+    record({ type: 'pipeline.state', run: runId, from: pipelineState, to: s.value });
+    pipelineState = s.value;
+    metrics.flowState(s.value);
+    if (s.value === 'running') startMonitor();
+  });
+  const startMonitor = (): void => {
+    monitor.start(
+      (stage) => stages.get(stage)?.last.value === 'running',
+      (stage, edge) => metrics.lag(stage, edge.upstream, edge.lag),
+      (change) => {
+        metrics.stalled(change.stage, change.upstream, change.stalled);
+        const log = change.stalled ? logger.warn.bind(logger) : logger.info.bind(logger);
+        log({ stage: change.stage, upstream: change.upstream, lag: change.lag }, change.stalled
+          ? `stage "${change.stage}" is stalled: ${String(change.lag)} records from "${change.upstream}" waiting, cursor still for ${String(change.sinceMs)} ms`
+          : `stage "${change.stage}" moves again`);
+        record({ type: change.stalled ? 'stage.stalled' : 'stage.unstalled', run: runId, ...change });
+      },
+    );
+  };
+
+  const startedAt = clock.now();
   const done = finished(actor).then(async (final) => {
+    monitor.stop();
     try {
       await Promise.all([...runners.values()].map((r) => r.close()));
+      if (logStarted) await writeShutdown(final);
     } finally {
+      activity.complete();
       actor.stop();
       await options.afterEnd?.();
     }
-    const summary = summarize(flow.name, runId, final, stages, clock.now() - started);
+    const summary = summarize(flow.name, runId, final, stages, clock.now() - startedAt);
     logger.info({ state: summary.state, elapsedMs: summary.elapsedMs }, `flow ${summary.state}`);
     if (summary.state === 'failed') {
       const failure = summary.failure;
@@ -83,57 +151,73 @@ export function run(flow: Flow, options: RunOptions): PipelineHandle {
     }
     return summary;
   });
+  const writeShutdown = async (final: PipelineSnapshot): Promise<void> => {
+    const clean = final.value === 'completed' || (final.value === 'stopped' && stopMode === 'graceful');
+    if (clean) record({ type: 'drain.completed', run: runId, elapsedMs: clock.now() - startedAt });
+    record({ type: 'shutdown', run: runId, clean, state: final.value, ...(final.context.failure ? { reason: final.context.failure.error } : {}) });
+    await activity.flush();
+  };
+
   // Control after the run ended is a no-op, not an event to a stopped actor.
   const send = (event: PipelineEvent): void => {
     if (actor.getSnapshot().status === 'active') actor.send(event);
   };
+  const signal = (event: PipelineEvent, source: string): void => {
+    if (event.type === 'PAUSE' || event.type === 'RESUME' || event.type === 'STOP') {
+      const mode = event.type === 'STOP' ? { mode: event.mode } : {};
+      record({ type: 'signal', run: runId, signal: event.type === 'PAUSE' ? 'pause' : event.type === 'RESUME' ? 'resume' : 'stop', source, ...mode });
+      if (event.type === 'STOP' && (stopMode === undefined || event.mode === 'cancel')) stopMode = event.mode;
+    }
+    send(event);
+  };
+  const status = async (): Promise<FlowStatus> => {
+    const edges = await monitor.edges((stage) => stages.get(stage)?.last.value === 'running');
+    return {
+      flow: flow.name,
+      runId,
+      definitionHash: flow.definitionHash,
+      state: actor.getSnapshot().value,
+      startedAt,
+      uptimeMs: clock.now() - startedAt,
+      restarts,
+      stages: flow.stages.map((node) => {
+        const c = stages.get(node.name)?.last.context;
+        return {
+          name: node.name,
+          kind: node.kind,
+          state: stages.get(node.name)?.last.value ?? 'created',
+          batches: c?.batches ?? 0,
+          in: c?.in ?? 0,
+          out: c?.out ?? 0,
+          errors: c?.errors ?? 0,
+          heartbeatAt: runners.get(node.name)?.heartbeatAt,
+          inputs: edges.get(node.name) ?? [],
+        };
+      }),
+    };
+  };
+
+  const handle = createHandle(actor);
   actor.start();
   actor.send({ type: 'START' });
-  logger.info({ stages: flow.stages.length, store: options.store.kind }, 'flow started');
-
+  logger.info({ stages: flow.stages.length, store: store.kind }, 'flow started');
   return {
     ...handle,
-    send,
+    send: (event) => signal(event, 'api'),
     runId,
     flow,
     done,
+    activity$: activity.records$,
+    status,
     stage: (name) => stages.get(name)?.handle,
-    pause: () => send({ type: 'PAUSE' }),
-    resume: () => send({ type: 'RESUME' }),
-    stop: (mode = 'graceful') => {
-      send({ type: 'STOP', mode });
+    pause: (source = 'api') => signal({ type: 'PAUSE' }, source),
+    resume: (source = 'api') => signal({ type: 'RESUME' }, source),
+    stop: (mode = 'graceful', source = 'api') => {
+      signal({ type: 'STOP', mode }, source);
       return done;
     },
     then: (onFulfilled, onRejected) => done.then(onFulfilled, onRejected),
   };
-}
-
-interface WatchedStage {
-  readonly handle: MachineHandle<StageSnapshot, StageEvent>;
-  last: StageSnapshot;
-}
-
-/** Tracks stage actors as the pipeline spawns them: handles, metrics, and settled signals. */
-function watchStages(
-  actor: PipelineActor,
-  settled: ReadonlyMap<string, Deferred<void>>,
-  reportState: (stage: string, state: string) => void,
-): Map<string, WatchedStage> {
-  const stages = new Map<string, WatchedStage>();
-  actor.subscribe((snapshot) => {
-    for (const [name, child] of Object.entries(snapshot.children)) {
-      if (child === undefined || stages.has(name) || !settled.has(name)) continue;
-      const stageActor = child as unknown as StageActor;
-      const watched: WatchedStage = { handle: createHandle(stageActor), last: stageActor.getSnapshot() };
-      stages.set(name, watched);
-      stageActor.subscribe((s: StageSnapshot) => {
-        watched.last = s;
-        reportState(name, s.value);
-        if (s.status === 'done' || s.value === 'failed') settled.get(name)?.resolve();
-      });
-    }
-  });
-  return stages;
 }
 
 function finished(actor: PipelineActor): Promise<PipelineSnapshot> {

@@ -1,7 +1,7 @@
 import type { SinkWriter, StageNode } from '@sluice/core';
 import type { BatchOutput } from './batch-output.ts';
 import { StageRunner, type StepResult } from './stage-runner.ts';
-import { UpstreamReader, type ReadItem } from './upstream-reader.ts';
+import { UpstreamReader, type Input, type ReadItem } from './upstream-reader.ts';
 
 /**
  * Runs a sink: writes a batch, then commits the sink's returned position with its cursor.
@@ -13,6 +13,10 @@ export class SinkRunner extends StageRunner {
   private readonly reader = new UpstreamReader(this.deps.store, this.node.name, this.node.inputs);
   private writer: SinkWriter<unknown, unknown> | undefined;
   private ended = false;
+
+  override get inputs(): readonly Input[] {
+    return this.reader.inputs;
+  }
 
   override async initialize(): Promise<void> {
     const node = this.node as Extract<StageNode, { kind: 'sink' }>;

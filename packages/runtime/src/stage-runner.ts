@@ -9,6 +9,7 @@ import {
 } from '@sluice/core';
 import type { StageEvent } from '@sluice/fsm';
 import { BatchOutput } from './batch-output.ts';
+import type { Input } from './upstream-reader.ts';
 import { Waker, type PollBackoff } from './waker.ts';
 
 /** What every stage runner needs from the run. */
@@ -40,6 +41,8 @@ export abstract class StageRunner {
   protected readonly waker: Waker;
   protected readonly abort = new AbortController();
   protected report: Report = () => undefined;
+  /** Clock time of the loop's last turn: the stage's heartbeat. */
+  heartbeatAt: number | undefined;
   private loop: Promise<void> = Promise.resolve();
   private closed = false;
 
@@ -54,6 +57,11 @@ export abstract class StageRunner {
 
   /** Loads cursors and state and opens the handler. */
   abstract initialize(): Promise<void>;
+
+  /** The stage's inputs with their in-memory cursors (none for a source). */
+  get inputs(): readonly Input[] {
+    return [];
+  }
 
   /** Reads, handles and commits one batch. */
   protected abstract step(): Promise<StepResult>;
@@ -130,6 +138,7 @@ export abstract class StageRunner {
     try {
       while (!token.stopped && !this.closed) {
         this.waker.arm();
+        this.heartbeatAt = this.deps.clock.now();
         const result = await this.step();
         if (result === 'ended') {
           report({ type: 'INPUT_ENDED' });

@@ -1,0 +1,66 @@
+/**
+ * Entries of the process activity log (the `$system` journal), one vocabulary shared with
+ * logs and the `/events` stream. Every entry carries the run id; the journal adds seq and time.
+ */
+export type ActivityEntry =
+  | {
+      readonly type: 'run.started';
+      readonly run: string;
+      readonly flow: string;
+      readonly definitionHash: string;
+      readonly stages: readonly string[];
+      readonly options: Readonly<Record<string, unknown>>;
+      readonly pid: number | undefined;
+      readonly restarts: number;
+    }
+  | {
+      readonly type: 'run.recovered';
+      readonly run: string;
+      readonly previousRun: string | undefined;
+      /** Seq of the previous run's last activity record. */
+      readonly lastSeq: number;
+      readonly message: string;
+    }
+  | { readonly type: 'pipeline.state'; readonly run: string; readonly from: string; readonly to: string }
+  | {
+      readonly type: 'stage.state';
+      readonly run: string;
+      readonly stage: string;
+      readonly from: string;
+      readonly to: string;
+      readonly error?: string;
+    }
+  | {
+      readonly type: 'signal';
+      readonly run: string;
+      readonly signal: 'pause' | 'resume' | 'stop';
+      readonly mode?: 'graceful' | 'cancel';
+      /** What asked: "api", "http", "SIGINT", "SIGTERM"… */
+      readonly source: string;
+    }
+  | {
+      readonly type: 'stage.stalled' | 'stage.unstalled';
+      readonly run: string;
+      readonly stage: string;
+      readonly upstream: string;
+      readonly lag: number;
+      readonly sinceMs: number;
+    }
+  | { readonly type: 'drain.completed'; readonly run: string; readonly elapsedMs: number }
+  | {
+      readonly type: 'shutdown';
+      readonly run: string;
+      /** Clean: completed, or stopped gracefully with everything journaled drained. */
+      readonly clean: boolean;
+      readonly state: string;
+      readonly reason?: string;
+    };
+
+/** The kinds of activity entry. */
+export type ActivityType = ActivityEntry['type'];
+
+/** An activity entry as journaled. */
+export type ActivityRecord = ActivityEntry & { readonly seq: number; readonly at: number };
+
+/** The journal that holds the activity log. */
+export const SYSTEM_JOURNAL = '$system';

@@ -1,0 +1,58 @@
+import { ErrorCode, SluiceError, type Flow, type JournalStore } from '@sluice/core';
+import { SYSTEM_JOURNAL, type ActivityEntry } from './activity.ts';
+
+/** The flow definition stored with a data directory. */
+interface StoredDefinition {
+  readonly name: string;
+  readonly definitionHash: string;
+  readonly stages: readonly string[];
+}
+
+/** What recovery found about earlier runs on this data directory. */
+export interface RecoveryReport {
+  /** Earlier runs on the data directory. */
+  readonly restarts: number;
+  /** Set when the last run ended without a clean shutdown record. */
+  readonly unclean?: { readonly previousRun: string | undefined; readonly lastSeq: number; readonly message: string };
+}
+
+/**
+ * Checks a data directory before a run: a changed flow definition (stage added, removed or
+ * renamed) is refused unless allowed, and a last run without a clean shutdown record is
+ * reported so that the run resumes from the cursors it left. Touches no journal.
+ */
+export async function recover(store: JournalStore, flow: Flow, allowDefinitionChange: boolean): Promise<RecoveryReport> {
+  const stored = (await store.readMeta('flow')) as StoredDefinition | undefined;
+  const stages = flow.stages.map((s) => s.name);
+  if (stored !== undefined && stored.definitionHash !== flow.definitionHash && !allowDefinitionChange) {
+    throw new SluiceError(ErrorCode.Config, definitionChanged(flow, stored, stages));
+  }
+  const runs = Number((await store.readMeta('runs')) ?? 0);
+  await store.writeMeta('runs', runs + 1);
+  await store.writeMeta('flow', { name: flow.name, definitionHash: flow.definitionHash, stages });
+  const lastSeq = await store.lastSeq(SYSTEM_JOURNAL);
+  if (lastSeq === 0) return { restarts: runs };
+  const [last] = await store.read(SYSTEM_JOURNAL, lastSeq - 1, 1);
+  const entry = last?.payload as ActivityEntry | undefined;
+  if (entry?.type === 'shutdown' && entry.clean) return { restarts: runs };
+  const previousRun = entry?.run;
+  const message =
+    `previous run ${previousRun ?? '(unknown)'} ended without clean shutdown at seq ${String(lastSeq)}; ` +
+    'resuming stage cursors';
+  return { restarts: runs, unclean: { previousRun, lastSeq, message } };
+}
+
+function definitionChanged(flow: Flow, stored: StoredDefinition, stages: readonly string[]): string {
+  const added = stages.filter((s) => !stored.stages.includes(s));
+  const removed = stored.stages.filter((s) => !stages.includes(s));
+  const changes = [
+    ...added.map((s) => `stage "${s}" added`),
+    ...removed.map((s) => `stage "${s}" removed`),
+  ];
+  const what = changes.length > 0 ? changes.join(', ') : 'edges or stage kinds changed';
+  return (
+    `flow "${flow.name}": the definition differs from the one this data directory was written with ` +
+    `(${what}; stored hash ${stored.definitionHash}, now ${flow.definitionHash}). Nothing was changed. ` +
+    'Use a new data directory, or pass allowDefinitionChange (--allow-definition-change) to run it on the old journals.'
+  );
+}

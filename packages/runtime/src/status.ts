@@ -1,0 +1,40 @@
+import type { StageKind } from '@sluice/core';
+
+/** One input edge of a stage: how far behind its upstream it is. */
+export interface EdgeStatus {
+  /** The upstream stage (with `#port` for a route output). */
+  readonly upstream: string;
+  readonly cursor: number;
+  readonly upstreamSeq: number;
+  /** Upstream records not consumed yet (upstreamSeq − cursor). */
+  readonly lag: number;
+  /** True when there is lag and the cursor has not moved for the stall timeout. */
+  readonly stalled: boolean;
+}
+
+/** A stage as `/flow` and `sluice status` show it. */
+export interface StageStatus {
+  readonly name: string;
+  readonly kind: StageKind;
+  readonly state: string;
+  readonly batches: number;
+  readonly in: number;
+  readonly out: number;
+  readonly errors: number;
+  /** Clock time of the stage loop's last turn. */
+  readonly heartbeatAt: number | undefined;
+  readonly inputs: readonly EdgeStatus[];
+}
+
+/** A running flow: topology, each stage's state, counts and lag. */
+export interface FlowStatus {
+  readonly flow: string;
+  readonly runId: string;
+  readonly definitionHash: string;
+  readonly state: string;
+  readonly startedAt: number;
+  readonly uptimeMs: number;
+  /** Earlier runs on the same data directory. */
+  readonly restarts: number;
+  readonly stages: readonly StageStatus[];
+}
