@@ -1,11 +1,16 @@
 import { ErrorCode, SluiceError, type Flow, type JournalStore } from '@sluice/core';
 import { SYSTEM_JOURNAL, type ActivityEntry } from './activity.ts';
 
-/** The flow definition stored with a data directory. */
-interface StoredDefinition {
+/**
+ * The flow definition stored with a data directory under meta key `flow`, so that tools can
+ * read a data directory without the flow's code.
+ */
+export interface StoredDefinition {
   readonly name: string;
   readonly definitionHash: string;
   readonly stages: readonly string[];
+  /** Each stage's kind and input cursor keys (upstream name, `#port` for a route output). */
+  readonly topology: readonly { readonly name: string; readonly kind: string; readonly inputs: readonly string[] }[];
 }
 
 /** What recovery found about earlier runs on this data directory. */
@@ -29,7 +34,13 @@ export async function recover(store: JournalStore, flow: Flow, allowDefinitionCh
   }
   const runs = Number((await store.readMeta('runs')) ?? 0);
   await store.writeMeta('runs', runs + 1);
-  await store.writeMeta('flow', { name: flow.name, definitionHash: flow.definitionHash, stages });
+  const topology = flow.stages.map((s) => ({
+    name: s.name,
+    kind: s.kind,
+    inputs: s.inputs.map((e) => (e.port === undefined ? e.from.name : `${e.from.name}#${String(e.port)}`)),
+  }));
+  const definition: StoredDefinition = { name: flow.name, definitionHash: flow.definitionHash, stages, topology };
+  await store.writeMeta('flow', definition);
   const lastSeq = await store.lastSeq(SYSTEM_JOURNAL);
   if (lastSeq === 0) return { restarts: runs };
   const [last] = await store.read(SYSTEM_JOURNAL, lastSeq - 1, 1);
