@@ -1,5 +1,5 @@
 import { Observable } from 'rxjs';
-import { waitFor, type Actor, type AnyActorLogic, type EventFromLogic, type SnapshotFrom } from 'xstate';
+import { waitFor, type Actor, type AnyActorLogic, type EventFromLogic, type Snapshot, type SnapshotFrom } from 'xstate';
 import { InvalidStateError, ErrorCode, SluiceError } from '@sluice/core';
 
 /**
@@ -21,8 +21,15 @@ export function createHandle<TLogic extends AnyActorLogic>(
   actor: Actor<TLogic>,
 ): MachineHandle<SnapshotFrom<TLogic>, EventFromLogic<TLogic>> {
   type TSnapshot = SnapshotFrom<TLogic>;
+  // XState settles late observers of a done or errored actor, never those of one stopped with
+  // `stop()` (status `stopped`): the handle settles them itself.
+  const stopped = (): boolean => (actor.getSnapshot() as Snapshot<unknown>).status === 'stopped';
   const state$ = new Observable<TSnapshot>((subscriber) => {
     subscriber.next(actor.getSnapshot());
+    if (stopped()) {
+      subscriber.complete();
+      return undefined;
+    }
     const subscription = actor.subscribe({
       next: (snapshot: TSnapshot) => subscriber.next(snapshot),
       error: (error: unknown) => subscriber.error(error),
@@ -36,6 +43,7 @@ export function createHandle<TLogic extends AnyActorLogic>(
     snapshot: () => actor.getSnapshot(),
     waitFor: async (predicate, timeoutMs = Infinity) => {
       try {
+        if (stopped() && !predicate(actor.getSnapshot())) throw new Error('actor stopped');
         return await waitFor(actor, predicate, { timeout: timeoutMs });
       } catch (error) {
         const state = JSON.stringify((actor.getSnapshot() as { value?: unknown }).value);

@@ -63,6 +63,18 @@ const to = (event: StageEvent): { type: 'broadcast'; params: StageEvent } => ({
 });
 
 /**
+ * Stops the stages, on the transitions that leave a live state for `stopped` or `failed` (not on
+ * entering those: from `created` or `materializing` no stage exists to be sent to).
+ */
+const stopStages = to({ type: 'STOP' });
+
+/** Stage reports are recorded only while stages live: not before they are spawned, nor after the end. */
+const stageReports = {
+  STAGE_DRAINED: { actions: 'markDrained' },
+  STAGE_STOPPED: { actions: 'markStopped' },
+} as const;
+
+/**
  * The pipeline lifecycle machine. It spawns one stage actor per stage (ids are stage
  * names), drives them through their lifecycle and applies the supervision policy: a failed
  * stage fails the flow and stops the others. The runtime provides `materialize` and the
@@ -128,10 +140,6 @@ export const pipelineMachine = setup({
     failure: undefined,
   }),
   initial: 'created',
-  on: {
-    STAGE_DRAINED: { actions: 'markDrained' },
-    STAGE_STOPPED: { actions: 'markStopped' },
-  },
   states: {
     created: {
       on: { START: 'materializing', STOP: { target: 'stopped', actions: assign({ stopMode: 'cancel' }) } },
@@ -157,30 +165,33 @@ export const pipelineMachine = setup({
       entry: ['spawnStages', to({ type: 'INIT' })],
       always: { guard: 'allReady', target: 'running', actions: to({ type: 'START' }) },
       on: {
+        ...stageReports,
         STAGE_READY: { actions: 'markReady' },
-        STAGE_FAILED: { target: 'failed', actions: 'markFailed' },
-        STOP: { target: 'stopped', actions: assign({ stopMode: 'cancel' }) },
+        STAGE_FAILED: { target: 'failed', actions: ['markFailed', stopStages] },
+        STOP: { target: 'stopped', actions: [assign({ stopMode: 'cancel' }), stopStages] },
       },
     },
     running: {
       always: { guard: 'sourcesDone', target: 'draining' },
       on: {
+        ...stageReports,
         PAUSE: { target: 'paused', actions: to({ type: 'PAUSE' }) },
         STOP: [
           { guard: 'gracefulStop', target: 'draining', actions: [assign({ stopMode: 'graceful' }), to({ type: 'DRAIN' })] },
-          { target: 'stopped', actions: assign({ stopMode: 'cancel' }) },
+          { target: 'stopped', actions: [assign({ stopMode: 'cancel' }), stopStages] },
         ],
-        STAGE_FAILED: { target: 'failed', actions: 'markFailed' },
+        STAGE_FAILED: { target: 'failed', actions: ['markFailed', stopStages] },
       },
     },
     paused: {
       on: {
+        ...stageReports,
         RESUME: { target: 'running', actions: to({ type: 'RESUME' }) },
         STOP: [
           { guard: 'gracefulStop', target: 'draining', actions: [assign({ stopMode: 'graceful' }), to({ type: 'DRAIN' })] },
-          { target: 'stopped', actions: assign({ stopMode: 'cancel' }) },
+          { target: 'stopped', actions: [assign({ stopMode: 'cancel' }), stopStages] },
         ],
-        STAGE_FAILED: { target: 'failed', actions: 'markFailed' },
+        STAGE_FAILED: { target: 'failed', actions: ['markFailed', stopStages] },
       },
     },
     draining: {
@@ -189,17 +200,18 @@ export const pipelineMachine = setup({
         { guard: 'allSettled', target: 'stopped' },
       ],
       on: {
+        ...stageReports,
         STOP: [
           { guard: 'gracefulStop', actions: [assign({ stopMode: 'graceful' }), to({ type: 'DRAIN' })] },
-          { target: 'stopped', actions: assign({ stopMode: 'cancel' }) },
+          { target: 'stopped', actions: [assign({ stopMode: 'cancel' }), stopStages] },
         ],
-        STAGE_FAILED: { target: 'failed', actions: 'markFailed' },
+        STAGE_FAILED: { target: 'failed', actions: ['markFailed', stopStages] },
       },
     },
     // Terminal, but not `final`: children stay addressable so that late stage reports are
     // not sent to a stopped actor; the runtime stops the actor once it has cleaned up.
     completed: { tags: ['terminal'] },
-    stopped: { tags: ['terminal'], entry: to({ type: 'STOP' }) },
-    failed: { tags: ['terminal'], entry: to({ type: 'STOP' }) },
+    stopped: { tags: ['terminal'] },
+    failed: { tags: ['terminal'] },
   },
 });

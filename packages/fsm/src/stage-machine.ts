@@ -73,6 +73,12 @@ export interface StageActorInput {
 }
 
 /**
+ * Batches count in every state that is not final: a finished stage's counters are final, also
+ * for pure `transition` calls (XState applies root-level handlers even to a done snapshot).
+ */
+const countBatches = { BATCH: { actions: 'countBatch' } } as const;
+
+/**
  * The stage lifecycle machine. Pure: the runtime provides `initialize` (open and recover),
  * `process` (the stage loop, which sends BATCH, INPUT_ENDED or FAIL back) and `drain`.
  * It sees batches and lifecycle, never single records.
@@ -128,12 +134,9 @@ export const stageMachine = setup({
     restarts: 0,
   }),
   initial: 'created',
-  on: {
-    BATCH: { actions: 'countBatch' },
-  },
   states: {
     created: {
-      on: { INIT: 'initializing', STOP: 'stopped' },
+      on: { ...countBatches, INIT: 'initializing', STOP: 'stopped' },
     },
     initializing: {
       invoke: {
@@ -145,15 +148,16 @@ export const stageMachine = setup({
           actions: assign({ error: ({ event }) => describe(event.error) }),
         },
       },
-      on: { STOP: 'stopped' },
+      on: { ...countBatches, STOP: 'stopped' },
     },
     ready: {
       entry: { type: 'report', params: { status: 'ready' } },
-      on: { START: 'running', DRAIN: { target: 'draining', actions: assign({ drainReason: 'stop' }) }, STOP: 'stopped' },
+      on: { ...countBatches, START: 'running', DRAIN: { target: 'draining', actions: assign({ drainReason: 'stop' }) }, STOP: 'stopped' },
     },
     running: {
       invoke: { src: 'process', input: ({ context }) => ({ stage: context.stage }) },
       on: {
+        ...countBatches,
         PAUSE: 'paused',
         DRAIN: { target: 'draining', actions: assign({ drainReason: 'stop' }) },
         INPUT_ENDED: { target: 'draining', actions: assign({ drainReason: 'eof' }) },
@@ -163,6 +167,7 @@ export const stageMachine = setup({
     },
     paused: {
       on: {
+        ...countBatches,
         RESUME: 'running',
         DRAIN: { target: 'draining', actions: assign({ drainReason: 'stop' }) },
         STOP: 'stopped',
@@ -179,6 +184,7 @@ export const stageMachine = setup({
         },
       },
       on: {
+        ...countBatches,
         FAIL: { target: 'failed', actions: assign({ error: ({ event }) => event.error }) },
         STOP: 'stopped',
       },
@@ -190,6 +196,7 @@ export const stageMachine = setup({
     failed: {
       entry: { type: 'report', params: { status: 'failed' } },
       on: {
+        ...countBatches,
         RESTART: {
           target: 'initializing',
           actions: assign({ restarts: ({ context }) => context.restarts + 1, error: undefined }),
