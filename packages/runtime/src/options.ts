@@ -1,4 +1,4 @@
-import type { Clock, JournalStore, Logger, Metrics } from '@sluice/core';
+import type { Clock, JournalStore, Logger, Metrics, StageOptions } from '@sluice/core';
 import type { InspectionObserver } from '@sluice/fsm';
 
 /** Options of {@link run}. Only `store` is required. */
@@ -12,6 +12,11 @@ export interface RunOptions {
   readonly runId?: string;
   /** Most records per batch, for stages that set none (default 1000). */
   readonly batchSize?: number;
+  /**
+   * Per-stage settings from configuration, by stage name. Options given to a stage in the
+   * DSL win over these; an unknown stage name is an error.
+   */
+  readonly stages?: Readonly<Record<string, StageOptions>>;
   /** Polling backoff when no commit notification arrives (default 2..200 ms). */
   readonly pollMinMs?: number;
   readonly pollMaxMs?: number;

@@ -6,6 +6,7 @@ import {
   silentLogger,
   systemClock,
   type Flow,
+  type StageNode,
 } from '@sluice/core';
 import { createHandle, createPipelineActor, type PipelineActor, type PipelineEvent, type PipelineSnapshot, type StopMode } from '@sluice/fsm';
 import type { ActivityEntry } from './activity.ts';
@@ -34,10 +35,17 @@ export function run(flow: Flow, options: RunOptions): PipelineHandle {
   const clock = options.clock ?? systemClock;
   const { store } = options;
   const activity = new ActivityLog(store, clock);
-  const record = (entry: ActivityEntry): void => {
-    if (logStarted) void activity.append(entry).catch((error: unknown) => logger.error({ err: error }, 'activity log write failed'));
-  };
+  // Until recovery has accepted the data directory nothing may be written to it, so
+  // entries wait here; a refused run drops them.
   let logStarted = false;
+  const early: ActivityEntry[] = [];
+  const record = (entry: ActivityEntry): void => {
+    if (!logStarted) {
+      early.push(entry);
+      return;
+    }
+    void activity.append(entry).catch((error: unknown) => logger.error({ err: error }, 'activity log write failed'));
+  };
   let restarts = 0;
   let stopMode: StopMode | undefined;
   const settled = new Map(flow.stages.map((s) => [s.name, deferred<void>()]));
@@ -51,8 +59,13 @@ export function run(flow: Flow, options: RunOptions): PipelineHandle {
     backoff: { minMs: options.pollMinMs ?? 2, maxMs: options.pollMaxMs ?? 200 },
     settled: (stage) => settled.get(stage)?.promise ?? Promise.resolve(),
   };
+  for (const name of Object.keys(options.stages ?? {})) {
+    if (!settled.has(name)) throw new FlowDefinitionError(`settings for stage "${name}", which is not in flow "${flow.name}"`, name);
+  }
+  const batchSizeOf = (node: StageNode): number =>
+    node.options.batchSize ?? options.stages?.[node.name]?.batchSize ?? deps.batchSize;
   const runners = new Map<string, StageRunner>(
-    flow.stages.map((node) => [node.name, createRunner(node, { ...deps, batchSize: node.options.batchSize ?? deps.batchSize })]),
+    flow.stages.map((node) => [node.name, createRunner(node, { ...deps, batchSize: batchSizeOf(node) })]),
   );
   const runner = (stage: string): StageRunner => {
     const found = runners.get(stage);
@@ -83,6 +96,7 @@ export function run(flow: Flow, options: RunOptions): PipelineHandle {
       pid: options.pid,
       restarts,
     });
+    for (const entry of early.splice(0)) record(entry);
     metrics.flowStarted({ startedAt, restarts });
     await options.beforeStart?.();
   };

@@ -22,6 +22,8 @@ export function watchStages(
       const stageActor = child as unknown as StageActor;
       const watched: WatchedStage = { handle: createHandle(stageActor), last: stageActor.getSnapshot() };
       stages.set(name, watched);
+      // The pipeline sends INIT as it spawns, so the first snapshot seen may be past `created`.
+      if (watched.last.value !== 'created') onTransition(name, 'created', watched.last);
       stageActor.subscribe((s: StageSnapshot) => {
         const from = watched.last.value;
         watched.last = s;
