@@ -108,7 +108,9 @@ export const pipelineMachine = setup({
     /** Sends an event to every stage that has not finished. */
     broadcast: enqueueActions(({ context, enqueue }, event: StageEvent) => {
       for (const stage of context.stages) {
-        if (!context.drained.includes(stage) && !context.stopped.includes(stage)) {
+        // A failed stage keeps its `failed` state so that health and metrics can show it.
+        const finished = context.drained.includes(stage) || context.stopped.includes(stage);
+        if (!finished && context.failure?.stage !== stage) {
           enqueue.sendTo(stage, event);
         }
       }

@@ -19,7 +19,7 @@ import { recover } from './recovery.ts';
 import { createRunner } from './runners.ts';
 import type { RunnerDeps, StageRunner } from './stage-runner.ts';
 import { watchStages, type WatchedStage } from './stage-watch.ts';
-import type { FlowStatus } from './status.ts';
+import type { EdgeStatus, FlowStatus } from './status.ts';
 
 /**
  * Runs a flow: every stage as a supervised machine whose loop reads its upstream journals,
@@ -145,9 +145,14 @@ export function run(flow: Flow, options: RunOptions): PipelineHandle {
   };
 
   const startedAt = clock.now();
+  // Edges as they were when the run ended: status() must not read a store that is closed.
+  let finalEdges: Map<string, EdgeStatus[]> | undefined;
+  const edgesNow = async (): Promise<Map<string, EdgeStatus[]>> =>
+    finalEdges ?? (await monitor.edges((stage) => stages.get(stage)?.last.value === 'running'));
   const done = finished(actor).then(async (final) => {
     monitor.stop();
     try {
+      finalEdges = await edgesNow().catch(() => new Map<string, EdgeStatus[]>());
       await Promise.all([...runners.values()].map((r) => r.close()));
       if (logStarted) await writeShutdown(final);
     } finally {
@@ -185,7 +190,7 @@ export function run(flow: Flow, options: RunOptions): PipelineHandle {
     send(event);
   };
   const status = async (): Promise<FlowStatus> => {
-    const edges = await monitor.edges((stage) => stages.get(stage)?.last.value === 'running');
+    const edges = await edgesNow();
     return {
       flow: flow.name,
       runId,

@@ -96,5 +96,9 @@ describe('run lifecycle', () => {
     }
     expect(caught).to.be.instanceOf(Error);
     expect(String(caught)).to.match(/fn-out/);
+    expect(handle.stage('fn-out')?.snapshot().value).to.equal('failed');
+    expect(handle.stage('out')?.snapshot().value).to.equal('stopped');
+    const status = await handle.status();
+    expect(status.stages.find((s) => s.name === 'fn-out')?.state).to.equal('failed');
   });
 });
