@@ -34,3 +34,7 @@ export {
   type LmdbDurability,
   type LmdbJournalStoreOptions,
 } from './lmdb/lmdb-journal-store.ts';
+export { PromMetrics, type PromMetricsOptions } from './metrics/prom-metrics.ts';
+export { startOpsServer, type OpsServer, type OpsServerOptions } from './http/ops-server.ts';
+export type { Health } from './http/health.ts';
+export type { ControlRequest } from './http/control.ts';
