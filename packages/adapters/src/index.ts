@@ -28,7 +28,37 @@ export {
 export { consoleSink, type ConsoleSinkOptions } from './io/console-sink.ts';
 export type { LineFormat } from './io/format-lines.ts';
 export { createPinoLogger, PinoLogger, type PinoLoggerOptions } from './pino-logger.ts';
-export { run, type LocalRunOptions } from './run-local.ts';
+export {
+  configurationRecord,
+  resolveLocalConfig,
+  run,
+  type LocalRunEndpoints,
+  type LocalRunOptions,
+} from './run-local.ts';
+export { flushLogs, installShutdownHandlers, type ShutdownOptions } from './signals.ts';
+export {
+  resolveConfig,
+  type CodeConfig,
+  type ConfigInput,
+  type ResolveConfigOptions,
+  type ResolvedConfig,
+} from './config/resolve-config.ts';
+export {
+  CONFIG_KEYS,
+  LOG_LEVELS,
+  type ConfigSource,
+  type LogLevel,
+  type RetrySettings,
+  type SluiceConfig,
+  type StageSettings,
+} from './config/schema.ts';
+export { CONFIG_FILE_NAME } from './config/file-layer.ts';
+export {
+  startStatelyInspector,
+  STATELY_INSPECTOR_URL,
+  type StatelyInspector,
+  type StatelyInspectorOptions,
+} from './cli/stately-inspector.ts';
 export {
   LmdbJournalStore,
   type LmdbDurability,

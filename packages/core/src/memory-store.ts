@@ -117,6 +117,40 @@ function freezeRecord(record: Envelope, seq: number): JournalRecord {
   return Object.freeze({ ...record, seq, payload: clone(record.payload) });
 }
 
+/** Nesting deeper than this is refused (and so is a cycle, which would never end). */
+const MAX_DEPTH = 1000;
+
+/**
+ * A deep copy of stored data. Primitives, arrays and plain objects — what the port accepts —
+ * are copied by hand, an order of magnitude cheaper than `structuredClone` for small records;
+ * anything else (Date, Map, typed arrays, class instances) goes through `structuredClone`.
+ * A function or symbol throws, as `structuredClone` would, and so does a cycle.
+ */
 function clone<T>(value: T): T {
-  return value === undefined ? value : structuredClone(value);
+  return copy(value, 0) as T;
+}
+
+function copy(value: unknown, depth: number): unknown {
+  if (typeof value !== 'object' || value === null) {
+    if (typeof value === 'function' || typeof value === 'symbol') {
+      throw new TypeError(`a ${typeof value} cannot be stored`);
+    }
+    return value;
+  }
+  if (depth > MAX_DEPTH) {
+    throw new TypeError(`a value nested deeper than ${String(MAX_DEPTH)} levels (or a cycle) cannot be stored`);
+  }
+  if (Array.isArray(value)) {
+    const items: unknown[] = new Array<unknown>(value.length);
+    for (let i = 0; i < value.length; i++) items[i] = copy(value[i], depth + 1);
+    return items;
+  }
+  const proto: unknown = Object.getPrototypeOf(value);
+  if (proto !== Object.prototype && proto !== null) return structuredClone(value);
+  const source = value as Record<string, unknown>;
+  const fields: Record<string, unknown> = {};
+  for (const key in source) {
+    if (Object.hasOwn(source, key)) fields[key] = copy(source[key], depth + 1);
+  }
+  return fields;
 }

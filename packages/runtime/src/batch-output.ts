@@ -17,12 +17,15 @@ export class BatchOutput {
     private readonly now: () => number,
   ) {}
 
-  /** Appends a data record. */
+  /** Appends a data record. One object literal per shape: no spreads on the hot path. */
   emit(payload: unknown, cause: Lineage | undefined, port?: number): void {
     const at = this.now();
-    let record: Envelope = { kind: 'data', at, payload };
-    if (cause !== undefined) record = { ...record, cause };
-    if (port !== undefined) record = { ...record, port };
+    let record: Envelope;
+    if (cause === undefined) {
+      record = port === undefined ? { kind: 'data', at, payload } : { kind: 'data', at, payload, port };
+    } else {
+      record = port === undefined ? { kind: 'data', at, payload, cause } : { kind: 'data', at, payload, cause, port };
+    }
     this.records.push(record);
     this.data++;
   }

@@ -1,13 +1,15 @@
+import type { JournalRecord } from '@sluice/core';
 import type { BatchOutput } from './batch-output.ts';
 import { createProcessor, type Processor } from './processor.ts';
-import { StageRunner, type StepResult } from './stage-runner.ts';
-import { UpstreamReader, type Input, type ReadItem } from './upstream-reader.ts';
+import { StageRunner, type Prepared } from './stage-runner.ts';
+import { UpstreamReader, type Input } from './upstream-reader.ts';
 
 /**
  * Runs a transform, route or stateful stage: reads a batch after its cursors, handles each
  * record (a throw sends that record to the error lane) and commits outputs, cursors and
  * state in one transaction. When every input has ended it appends its own EOF in the same
- * commit, so "inputs ended" and "EOF written" never disagree after a crash.
+ * commit, so "inputs ended" and "EOF written" never disagree after a crash. A synchronous
+ * handler costs no promise per record.
  */
 export class ProcessRunner extends StageRunner {
   private readonly reader = new UpstreamReader(this.deps.store, this.node.name, this.node.inputs);
@@ -24,40 +26,56 @@ export class ProcessRunner extends StageRunner {
     this.processor = createProcessor(this.node, await this.deps.store.loadState(this.node.name));
   }
 
-  protected override async step(): Promise<StepResult> {
+  protected override get overlaps(): boolean {
+    return this.processor?.keepsState !== true;
+  }
+
+  protected override async prepare(): Promise<Prepared | 'idle' | 'ended'> {
     const processor = this.processor;
     if (this.ended || processor === undefined) return 'ended';
-    const { items, cursors, ended, endsNow, moved } = await this.reader.read(this.deps.batchSize);
-    if (!moved && !endsNow) return 'idle';
+    const read = await this.reader.read(this.deps.batchSize);
+    if (!read.moved && !read.endsNow) return 'idle';
     const out = this.output();
     const started = performance.now();
-    for (const item of items) await this.handle(processor, item, out);
-    if (endsNow) this.end(processor, out);
-    const handlerMs = performance.now() - started;
-    await this.deps.store.commit({
-      stage: this.node.name,
-      records: out.records,
-      cursors,
-      state: processor.state(),
-    });
-    this.reader.advance(cursors, ended);
-    this.committed(items.length, out, handlerMs);
-    if (endsNow) this.ended = true;
-    return endsNow ? 'ended' : 'progress';
+    for (const { input, records } of read.batches) {
+      for (const record of records) {
+        const pending = this.handle(processor, record, input.upstream, out);
+        if (pending !== undefined) await pending;
+      }
+    }
+    if (read.endsNow) {
+      this.end(processor, out);
+      this.ended = true;
+    }
+    return {
+      batch: { stage: this.node.name, records: out.records, cursors: read.cursors, state: processor.state() },
+      inCount: read.count,
+      out,
+      handlerMs: performance.now() - started,
+      ends: read.endsNow,
+      onCommitted: () => this.reader.advance(read),
+    };
   }
 
   protected override release(): Promise<void> {
     return Promise.resolve();
   }
 
-  private async handle(processor: Processor, item: ReadItem, out: BatchOutput): Promise<void> {
+  /** Handles one record; returns a promise only for an asynchronous handler. */
+  private handle(processor: Processor, record: JournalRecord, upstream: string, out: BatchOutput): Promise<void> | undefined {
     try {
-      const pending = processor.handle(item.record, item.input.upstream, out);
-      if (pending !== undefined) await pending;
+      const pending = processor.handle(record, upstream, out);
+      if (pending === undefined) return undefined;
+      return pending.catch((error: unknown) => this.fail(processor, error, record, upstream, out));
     } catch (error) {
-      processor.rollback();
-      out.fail(error, item.record.payload, { stage: item.input.upstream, seq: item.record.seq });
+      this.fail(processor, error, record, upstream, out);
+      return undefined;
     }
+  }
+
+  private fail(processor: Processor, error: unknown, record: JournalRecord, upstream: string, out: BatchOutput): void {
+    processor.rollback();
+    out.fail(error, record.payload, { stage: upstream, seq: record.seq });
   }
 
   private end(processor: Processor, out: BatchOutput): void {

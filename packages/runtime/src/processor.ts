@@ -11,6 +11,8 @@ export interface Processor {
   state(): unknown;
   /** Drops changes of a failed record (a stateful step that threw). */
   rollback(): void;
+  /** True for a stateful stage: its state may be mutated in place by the next batch. */
+  readonly keepsState: boolean;
 }
 
 type NodeOf<K extends StageNode['kind']> = Extract<StageNode, { kind: K }>;
@@ -19,7 +21,13 @@ const isPromise = (value: unknown): value is Promise<unknown> => value instanceo
 
 const stateless = (
   handle: Processor['handle'],
-): Processor => ({ handle, end: () => undefined, state: () => undefined, rollback: () => undefined });
+): Processor => ({
+  handle,
+  end: () => undefined,
+  state: () => undefined,
+  rollback: () => undefined,
+  keepsState: false,
+});
 
 function mapProcessor(node: NodeOf<'map'>): Processor {
   return stateless((input, upstream, out) => {
@@ -80,6 +88,7 @@ function statefulProcessor(node: NodeOf<'stateful'>, saved: unknown): Processor 
     rollback: () => {
       state = committed;
     },
+    keepsState: true,
   };
 }
 

@@ -58,6 +58,10 @@ export function run(flow: Flow, options: RunOptions): PipelineHandle {
     batchSize: options.batchSize ?? 1000,
     backoff: { minMs: options.pollMinMs ?? 2, maxMs: options.pollMaxMs ?? 200 },
     settled: (stage) => settled.get(stage)?.promise ?? Promise.resolve(),
+    countBatch: (stage, event) => {
+      const handle = stages.get(stage)?.handle;
+      if (handle?.snapshot().status === 'active') handle.send(event);
+    },
   };
   for (const name of Object.keys(options.stages ?? {})) {
     if (!settled.has(name)) throw new FlowDefinitionError(`settings for stage "${name}", which is not in flow "${flow.name}"`, name);

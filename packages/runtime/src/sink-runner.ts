@@ -1,7 +1,7 @@
 import type { SinkWriter, StageNode } from '@sluice/core';
 import type { BatchOutput } from './batch-output.ts';
-import { StageRunner, type StepResult } from './stage-runner.ts';
-import { UpstreamReader, type Input, type ReadItem } from './upstream-reader.ts';
+import { snapshot, StageRunner, type Prepared } from './stage-runner.ts';
+import { UpstreamReader, type Input, type InputBatch, type ReadResult } from './upstream-reader.ts';
 
 /**
  * Runs a sink: writes a batch, then commits the sink's returned position with its cursor.
@@ -26,29 +26,32 @@ export class SinkRunner extends StageRunner {
     this.writer = await node.handler.open(position, this.context());
   }
 
-  protected override async step(): Promise<StepResult> {
+  protected override async prepare(): Promise<Prepared | 'idle' | 'ended'> {
     const writer = this.writer;
     if (this.ended || writer === undefined) return 'ended';
-    const { items, cursors, ended, endsNow, moved } = await this.reader.read(this.deps.batchSize);
-    if (!moved && !endsNow) return 'idle';
+    const read = await this.reader.read(this.deps.batchSize);
+    if (!read.moved && !read.endsNow) return 'idle';
     const out = this.output();
     const started = performance.now();
-    const position = items.length === 0 ? undefined : await this.write(writer, items, out);
-    if (endsNow) {
+    const position = read.count === 0 ? undefined : await this.write(writer, read, out);
+    if (read.endsNow) {
       await writer.end?.();
       out.eof();
+      this.ended = true;
     }
-    const handlerMs = performance.now() - started;
-    await this.deps.store.commit({
-      stage: this.node.name,
-      records: out.records,
-      cursors,
-      ...(position === undefined ? {} : { state: position }),
-    });
-    this.reader.advance(cursors, ended);
-    this.committed(items.length, out, handlerMs);
-    if (endsNow) this.ended = true;
-    return endsNow ? 'ended' : 'progress';
+    return {
+      batch: {
+        stage: this.node.name,
+        records: out.records,
+        cursors: read.cursors,
+        ...(position === undefined ? {} : { state: snapshot(position) }),
+      },
+      inCount: read.count,
+      out,
+      handlerMs: performance.now() - started,
+      ends: read.endsNow,
+      onCommitted: () => this.reader.advance(read),
+    };
   }
 
   protected override async release(): Promise<void> {
@@ -57,24 +60,33 @@ export class SinkRunner extends StageRunner {
     await writer?.close?.();
   }
 
-  private async write(writer: SinkWriter<unknown, unknown>, items: readonly ReadItem[], out: BatchOutput): Promise<unknown> {
+  private async write(writer: SinkWriter<unknown, unknown>, read: ReadResult, out: BatchOutput): Promise<unknown> {
     try {
-      return await writer.write(items.map((i) => i.record.payload));
+      return await writer.write(payloadsOf(read.batches));
     } catch (batchError) {
-      if (items.length === 1) {
-        const [item] = items;
-        if (item !== undefined) out.fail(batchError, item.record.payload, { stage: item.input.upstream, seq: item.record.seq });
+      const [only] = read.batches;
+      if (read.count === 1 && only !== undefined) {
+        const [record] = only.records;
+        if (record !== undefined) out.fail(batchError, record.payload, { stage: only.input.upstream, seq: record.seq });
         return undefined;
       }
       let position: unknown;
-      for (const item of items) {
-        try {
-          position = await writer.write([item.record.payload]);
-        } catch (error) {
-          out.fail(error, item.record.payload, { stage: item.input.upstream, seq: item.record.seq });
+      for (const { input, records } of read.batches) {
+        for (const record of records) {
+          try {
+            position = await writer.write([record.payload]);
+          } catch (error) {
+            out.fail(error, record.payload, { stage: input.upstream, seq: record.seq });
+          }
         }
       }
       return position;
     }
   }
+}
+
+function payloadsOf(batches: readonly InputBatch[]): unknown[] {
+  const payloads: unknown[] = [];
+  for (const { records } of batches) for (const record of records) payloads.push(record.payload);
+  return payloads;
 }

@@ -1,5 +1,5 @@
 import { ErrorCode, TerminalError, type SourceReader, type StageNode } from '@sluice/core';
-import { StageRunner, type StepResult } from './stage-runner.ts';
+import { snapshot, StageRunner, type Prepared } from './stage-runner.ts';
 
 /** Runs a source: reads a batch and appends it with the source's position in one commit. */
 export class SourceRunner extends StageRunner {
@@ -14,7 +14,7 @@ export class SourceRunner extends StageRunner {
     this.reader = await node.handler.open(position, this.context());
   }
 
-  protected override async step(): Promise<StepResult> {
+  protected override async prepare(): Promise<Prepared | 'idle' | 'ended'> {
     if (this.ended || this.reader === undefined) return 'ended';
     const started = performance.now();
     const batch = await this.reader.read(this.deps.batchSize);
@@ -27,10 +27,14 @@ export class SourceRunner extends StageRunner {
     }
     if (batch.done) out.eof();
     if (out.records.length === 0) return 'idle';
-    await this.deps.store.commit({ stage: this.node.name, records: out.records, state: batch.position });
-    this.committed(0, out, handlerMs);
     if (batch.done) this.ended = true;
-    return batch.done ? 'ended' : 'progress';
+    return {
+      batch: { stage: this.node.name, records: out.records, state: snapshot(batch.position) },
+      inCount: 0,
+      out,
+      handlerMs,
+      ends: batch.done,
+    };
   }
 
   /** A stopping source takes no new input: it only closes its reader. */

@@ -1,6 +1,7 @@
 import {
   errorMessage,
   type Clock,
+  type CommitBatch,
   type JournalStore,
   type Logger,
   type Metrics,
@@ -23,6 +24,8 @@ export interface RunnerDeps {
   readonly backoff: PollBackoff;
   /** Resolves when the named stage has finished: drained, stopped or failed. */
   settled(stage: string): Promise<void>;
+  /** Counts a committed batch on the stage's machine, in whatever state it is. */
+  countBatch(stage: string, event: Extract<StageEvent, { type: 'BATCH' }>): void;
 }
 
 /** Sends a loop event to the stage machine. */
@@ -31,10 +34,31 @@ export type Report = (event: StageEvent) => void;
 /** What one loop step did. */
 export type StepResult = 'progress' | 'idle' | 'ended';
 
+/** A batch read and handled, ready to commit. */
+export interface Prepared {
+  /** Outputs, cursors and state: one transaction. */
+  readonly batch: CommitBatch;
+  /** Records taken from the inputs (or from outside, for a source: 0). */
+  readonly inCount: number;
+  readonly out: BatchOutput;
+  /** Handler time in ms. */
+  readonly handlerMs: number;
+  /** True when the batch ends the stage (its EOF is in it). */
+  readonly ends: boolean;
+  /** Applies the committed batch to the runner's in-memory cursors. */
+  readonly onCommitted?: () => void;
+}
+
 /**
  * Drives one stage: the machine's injected `initialize`, `process` and `drain` actors call
  * into it. At most one loop runs at a time: a resumed loop waits for the paused one to
  * commit its in-flight batch.
+ *
+ * The loop overlaps work with durability: while batch N commits (and fsyncs), it reads and
+ * handles batch N+1, then waits for N before it commits N+1. So a stage has at most one
+ * commit in flight, its commits land in order, and a failed commit fails the stage before
+ * anything after it is committed: a crash or failure never skips records. A batch that was
+ * handled is always committed, also when a stop is requested meanwhile.
  */
 export abstract class StageRunner {
   protected readonly log: Logger;
@@ -63,8 +87,17 @@ export abstract class StageRunner {
     return [];
   }
 
-  /** Reads, handles and commits one batch. */
-  protected abstract step(): Promise<StepResult>;
+  /** Reads and handles one batch, without committing it; `idle` when there is nothing new. */
+  protected abstract prepare(): Promise<Prepared | 'idle' | 'ended'>;
+
+  /**
+   * True when the next batch may be read and handled while this one commits: the batch
+   * handed to the store must not change until the commit settles, so a stage whose handler
+   * mutates what it committed (stateful state) commits one batch at a time.
+   */
+  protected get overlaps(): boolean {
+    return true;
+  }
 
   /** Releases the handler (file handles, readers). */
   protected abstract release(): Promise<void>;
@@ -121,9 +154,21 @@ export abstract class StageRunner {
     return new BatchOutput(this.node.name, () => this.deps.clock.now());
   }
 
-  /** Reports a committed batch to the machine and the metrics. */
-  protected committed(inCount: number, out: BatchOutput, handlerMs: number): void {
-    this.report({ type: 'BATCH', in: inCount, out: out.data, errors: out.errors });
+  /** Reads, handles and commits one batch. */
+  protected async step(): Promise<StepResult> {
+    const next = await this.prepare();
+    if (typeof next === 'string') return next;
+    await this.commit(next);
+    return next.ends ? 'ended' : 'progress';
+  }
+
+  /** Commits a prepared batch, then applies it and reports it to the machine and the metrics. */
+  private async commit(prepared: Prepared): Promise<void> {
+    await this.deps.store.commit(prepared.batch);
+    prepared.onCommitted?.();
+    const { inCount, out, handlerMs } = prepared;
+    // Not through the loop's `report`: batches committed while draining count too.
+    this.deps.countBatch(this.node.name, { type: 'BATCH', in: inCount, out: out.data, errors: out.errors });
     this.deps.metrics.batch(this.node.name, { in: inCount, out: out.data, errors: out.errors, handlerMs });
   }
 
@@ -135,21 +180,52 @@ export abstract class StageRunner {
   }
 
   private async runLoop(token: { stopped: boolean }, report: Report): Promise<void> {
+    let inFlight: Promise<void> | undefined;
     try {
       while (!token.stopped && !this.closed) {
         this.waker.arm();
         this.heartbeatAt = this.deps.clock.now();
-        const result = await this.step();
-        if (result === 'ended') {
-          report({ type: 'INPUT_ENDED' });
-          return;
+        const next = await this.prepare();
+        // The previous commit lands (or fails the stage) before this batch is committed.
+        const waited = inFlight !== undefined;
+        if (inFlight !== undefined) await inFlight;
+        inFlight = undefined;
+        if (next === 'idle') {
+          // What arrived while the last commit was in flight is the next batch: read again.
+          if (!waited) await this.waker.wait();
+          continue;
         }
-        if (result === 'idle') await this.waker.wait();
-        else this.waker.progressed();
+        if (next !== 'ended') {
+          const committing = this.commit(next);
+          if (!next.ends && this.overlaps) {
+            // Handled here so that it never counts as unhandled; awaited before the next commit.
+            committing.catch(() => undefined);
+            inFlight = committing;
+            this.waker.progressed();
+            continue;
+          }
+          await committing;
+          if (!next.ends) {
+            this.waker.progressed();
+            continue;
+          }
+        }
+        report({ type: 'INPUT_ENDED' });
+        return;
       }
+      if (inFlight !== undefined) await inFlight;
     } catch (error) {
+      await inFlight?.catch(() => undefined);
       this.log.error({ err: error }, `stage "${this.node.name}" failed: ${errorMessage(error)}`);
       report({ type: 'FAIL', error: `stage "${this.node.name}": ${errorMessage(error)}` });
     }
   }
+}
+
+/**
+ * A copy of a position or state that is an object, so that a handler reusing it for the next
+ * batch cannot change what is being committed. Positions are small, plain data.
+ */
+export function snapshot(value: unknown): unknown {
+  return typeof value === 'object' && value !== null ? structuredClone(value) : value;
 }

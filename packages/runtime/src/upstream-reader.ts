@@ -6,34 +6,49 @@ export interface Input {
   readonly port: number | undefined;
   /** Cursor key: the upstream name, with `#port` for a route output. */
   readonly key: string;
+  /** Last seq consumed in a committed batch. */
   cursor: number;
+  /** True once a committed batch consumed this input's EOF. */
   ended: boolean;
 }
 
-/** A record read for the stage, with the input it came from. */
-export interface ReadItem {
+/** The data records one read took from one input, in seq order. */
+export interface InputBatch {
   readonly input: Input;
-  readonly record: JournalRecord;
+  readonly records: readonly JournalRecord[];
 }
 
 /** One read across a stage's inputs. */
 export interface ReadResult {
-  /** Data records for this stage (other ports, errors and EOF are skipped). */
-  readonly items: ReadItem[];
+  /** Data records for this stage per input (other ports, errors and EOF are skipped). */
+  readonly batches: readonly InputBatch[];
+  /** Data records in `batches`. */
+  readonly count: number;
   /** Cursor positions to commit with the batch. */
-  readonly cursors: Record<string, number>;
+  readonly cursors: Readonly<Record<string, number>>;
   /** Inputs whose EOF this read reached. */
-  readonly ended: Input[];
+  readonly ended: readonly Input[];
   /** True when, after this read, every input has ended. */
   readonly endsNow: boolean;
   /** True when any cursor moves. */
   readonly moved: boolean;
 }
 
-/** Reads a stage's inputs after their cursors, round-robin, and tracks upstream EOF. */
+/** Where the next read of an input starts: ahead of its cursor while a read awaits its commit. */
+interface ReadPosition {
+  next: number;
+  ended: boolean;
+}
+
+/**
+ * Reads a stage's inputs after their cursors, round-robin, and tracks upstream EOF. A read
+ * moves the read positions at once, so the next batch can be read while this one commits;
+ * the inputs' cursors move only in `advance`, after the commit.
+ */
 export class UpstreamReader {
   readonly inputs: readonly Input[];
-  private next = 0;
+  private readonly positions: ReadPosition[];
+  private turn = 0;
 
   constructor(
     private readonly store: JournalStore,
@@ -47,62 +62,89 @@ export class UpstreamReader {
       cursor: 0,
       ended: false,
     }));
+    this.positions = this.inputs.map(() => ({ next: 0, ended: false }));
   }
 
-  /** Loads cursors; an input whose last consumed record was EOF is already ended. */
+  /**
+   * Loads cursors; an input whose last consumed record was EOF is already ended. Read
+   * positions restart at the cursors, dropping reads that were never committed.
+   */
   async load(): Promise<void> {
-    for (const input of this.inputs) {
+    for (const [i, input] of this.inputs.entries()) {
       input.cursor = await this.store.cursor(this.stage, input.key);
+      input.ended = false;
       if (input.cursor > 0) {
         const [last] = await this.store.read(input.upstream, input.cursor - 1, 1);
         input.ended = last?.kind === 'eof';
       }
+      this.positions[i] = { next: input.cursor, ended: input.ended };
     }
-  }
-
-  /** True when every input has delivered its EOF. */
-  get allEnded(): boolean {
-    return this.inputs.every((i) => i.ended);
   }
 
   /**
    * Reads up to `limit` records across inputs, starting with a different input each call
-   * so that one busy upstream cannot starve another. Cursors in the returned map are the
-   * positions to commit; the inputs themselves advance only in `advance`.
+   * so that one busy upstream cannot starve another. The read positions move past what was
+   * read; the returned cursors are the positions to commit with the batch.
    */
   async read(limit: number): Promise<ReadResult> {
-    const items: ReadItem[] = [];
+    const batches: InputBatch[] = [];
     const cursors: Record<string, number> = {};
     const ended: Input[] = [];
     const count = this.inputs.length;
-    for (let i = 0; i < count && items.length < limit; i++) {
-      const input = this.inputs[(this.next + i) % count];
-      if (input === undefined || input.ended) continue;
-      const records = await this.store.read(input.upstream, input.cursor, limit - items.length);
-      let cursor = input.cursor;
-      for (const record of records) {
-        cursor = record.seq;
-        if (record.kind === 'eof') {
-          ended.push(input);
-          break;
-        }
-        if (record.kind === 'data' && (input.port === undefined || record.port === input.port)) {
-          items.push({ input, record });
-        }
+    let taken = 0;
+    let moved = false;
+    for (let i = 0; i < count && taken < limit; i++) {
+      const at = (this.turn + i) % count;
+      const input = this.inputs[at];
+      const position = this.positions[at];
+      if (input === undefined || position === undefined || position.ended) continue;
+      const records = await this.store.read(input.upstream, position.next, limit - taken);
+      const last = records[records.length - 1];
+      if (last === undefined) continue;
+      const data = dataOf(records, input.port);
+      if (data.length > 0) batches.push({ input, records: data });
+      taken += data.length;
+      const eof = data.length < records.length ? records.findIndex((r) => r.kind === 'eof') : -1;
+      position.next = eof < 0 ? last.seq : (records[eof]?.seq ?? last.seq);
+      if (eof >= 0) {
+        position.ended = true;
+        ended.push(input);
       }
-      if (cursor !== input.cursor) cursors[input.key] = cursor;
+      cursors[input.key] = position.next;
+      moved = true;
     }
-    this.next = (this.next + 1) % Math.max(1, count);
-    const endsNow = this.inputs.every((i) => i.ended || ended.includes(i));
-    return { items, cursors, ended, endsNow, moved: Object.keys(cursors).length > 0 };
+    this.turn = (this.turn + 1) % Math.max(1, count);
+    const endsNow = this.positions.every((p) => p.ended);
+    return { batches, count: taken, cursors, ended, endsNow, moved };
   }
 
   /** Applies a committed read: cursors move and ended inputs are marked. */
-  advance(cursors: Readonly<Record<string, number>>, ended: readonly Input[]): void {
+  advance(read: ReadResult): void {
     for (const input of this.inputs) {
-      const cursor = cursors[input.key];
+      const cursor = read.cursors[input.key];
       if (cursor !== undefined) input.cursor = cursor;
     }
-    for (const input of ended) input.ended = true;
+    for (const input of read.ended) input.ended = true;
   }
+}
+
+/**
+ * The data records of `records` for `port`, up to the first EOF. The common case (all data,
+ * no port filter) returns the array itself.
+ */
+function dataOf(records: readonly JournalRecord[], port: number | undefined): readonly JournalRecord[] {
+  let all = true;
+  for (const record of records) {
+    if (record.kind !== 'data' || (port !== undefined && record.port !== port)) {
+      all = false;
+      break;
+    }
+  }
+  if (all) return records;
+  const data: JournalRecord[] = [];
+  for (const record of records) {
+    if (record.kind === 'eof') break;
+    if (record.kind === 'data' && (port === undefined || record.port === port)) data.push(record);
+  }
+  return data;
 }

@@ -42,6 +42,9 @@ describe('run lifecycle', () => {
     expect(stopped.state).to.equal('stopped');
     const journaled = await store.lastSeq('ticks');
     expect(out).to.deep.equal(Array.from({ length: journaled }, (_, i) => i));
+    // Batches committed while draining are counted too.
+    expect(stopped.stages['out']?.in).to.equal(journaled);
+    expect(stopped.stages['ticks']?.out).to.equal(journaled);
     finite = true;
     const rerun = await run(build(), { store });
     expect(rerun.state).to.equal('completed');

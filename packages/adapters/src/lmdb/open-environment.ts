@@ -5,7 +5,9 @@ import { checkDataDirectory } from './data-file-check.ts';
 /** Named databases at most per environment: the journals plus a handful of internal ones. */
 const MAX_DBS = 1000;
 const FORMAT_KEY = 'format';
-const FORMAT = 1;
+/** 2: journal records are msgpack arrays (see record-codec.ts); 1: objects, still read. */
+const FORMAT = 2;
+const READABLE_FORMATS: readonly unknown[] = [1, 2];
 
 /** LMDB's return codes for a file that is not, or no longer, a readable environment. */
 const CORRUPTION_CODES: ReadonlySet<unknown> = new Set([
@@ -44,15 +46,19 @@ export function openEnvironment(path: string, mayLoseLastCommits: boolean): Root
   }
 }
 
-/** Records the on-disk format on first open; throws SluiceError (CONFIG) on another format. */
+/**
+ * Records the on-disk format on first open and upgrades format 1 to 2 (format-1 records stay
+ * readable; new ones are written in format 2, so an older version must refuse the store);
+ * throws SluiceError (CONFIG) on a format this version cannot read.
+ */
 export function checkFormat(path: string, store: Database<unknown, string>): void {
   const format = store.get(FORMAT_KEY);
-  if (format === undefined) {
+  if (format === undefined || (format !== FORMAT && READABLE_FORMATS.includes(format))) {
     store.putSync(FORMAT_KEY, FORMAT);
   } else if (format !== FORMAT) {
     throw new SluiceError(
       ErrorCode.Config,
-      `journal store ${path} has format ${JSON.stringify(format)}; this version reads format ${FORMAT}`,
+      `journal store ${path} has format ${JSON.stringify(format)}; this version reads formats ${READABLE_FORMATS.join(' and ')}`,
     );
   }
 }

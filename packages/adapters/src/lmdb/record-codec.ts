@@ -8,18 +8,25 @@ import {
   type JournalStats,
   type RecordKind,
 } from '@sluice/core';
+import { fromLegacy } from './legacy-record.ts';
 
 /**
- * A journal record as stored (lmdb-js encodes it with msgpack): short keys, the kind as a small
- * integer, the lineage as a `[stage, seq]` pair. `seq` is the key, not part of the value.
+ * A journal record as stored (store format 2): a msgpack array, so that no keys or record
+ * definitions are encoded per record — `[kind, at, payload]`, plus `[…, causeStage, causeSeq]`
+ * with lineage, plus `[…, port]` for a route output (cause slots `null` when it has none).
+ * The kind is a small integer; `seq` is the key, not part of the value.
  */
-export interface StoredRecord {
-  readonly k: number;
-  readonly at: number;
-  readonly p: unknown;
-  readonly c?: readonly [string, number];
-  readonly port?: number;
-}
+export type StoredRecord =
+  | readonly [kind: number, at: number, payload: unknown]
+  | readonly [kind: number, at: number, payload: unknown, causeStage: string, causeSeq: number]
+  | readonly [
+      kind: number,
+      at: number,
+      payload: unknown,
+      causeStage: string | null,
+      causeSeq: number | null,
+      port: number,
+    ];
 
 const KIND_CODE: Readonly<Record<RecordKind, number>> = { data: 0, error: 1, eof: 2, control: 3 };
 const KIND_OF_CODE: readonly RecordKind[] = ['data', 'error', 'eof', 'control'];
@@ -32,42 +39,45 @@ export function toStored(envelope: Envelope, stage: string): StoredRecord {
       stage,
     });
   }
-  const { cause, port } = envelope;
-  if (cause === undefined) {
-    return port === undefined
-      ? { k, at: envelope.at, p: envelope.payload }
-      : { k, at: envelope.at, p: envelope.payload, port };
+  const { at, payload, cause, port } = envelope;
+  if (port !== undefined) {
+    return [k, at, payload, cause?.stage ?? null, cause?.seq ?? null, port];
   }
-  const c = [cause.stage, cause.seq] as const;
-  return port === undefined
-    ? { k, at: envelope.at, p: envelope.payload, c }
-    : { k, at: envelope.at, p: envelope.payload, c, port };
+  return cause === undefined ? [k, at, payload] : [k, at, payload, cause.stage, cause.seq];
 }
 
-/** The JournalRecord at `seq` of `journal`; throws JournalCorruptError if `value` is not one. */
+/**
+ * The JournalRecord at `seq` of `journal`; throws JournalCorruptError if `value` is not one.
+ * Reads both the current array form and format 1's objects.
+ */
 export function fromStored(journal: string, seq: number, value: unknown): JournalRecord {
   if (typeof value !== 'object' || value === null) throw notARecord(journal, seq);
-  const stored = value as Partial<StoredRecord>;
-  const kind = typeof stored.k === 'number' ? KIND_OF_CODE[stored.k] : undefined;
-  if (kind === undefined || typeof stored.at !== 'number') throw notARecord(journal, seq);
-  const record: { -readonly [K in keyof JournalRecord]: JournalRecord[K] } = {
-    seq,
-    kind,
-    at: stored.at,
-    payload: stored.p,
-  };
-  const { c, port } = stored;
-  if (c !== undefined) {
-    if (!Array.isArray(c) || typeof c[0] !== 'string' || typeof c[1] !== 'number') {
-      throw notARecord(journal, seq);
-    }
-    record.cause = { stage: c[0], seq: c[1] };
-  }
-  if (port !== undefined) {
-    if (typeof port !== 'number') throw notARecord(journal, seq);
-    record.port = port;
-  }
+  const record = Array.isArray(value)
+    ? fromArray(seq, value as readonly unknown[])
+    : fromLegacy(seq, value, KIND_OF_CODE);
+  if (record === undefined) throw notARecord(journal, seq);
   return record;
+}
+
+function fromArray(seq: number, value: readonly unknown[]): JournalRecord | undefined {
+  const [k, at, payload, causeStage, causeSeq, port] = value;
+  const kind = typeof k === 'number' ? KIND_OF_CODE[k] : undefined;
+  if (kind === undefined || typeof at !== 'number') return undefined;
+  switch (value.length) {
+    case 3:
+      return { seq, kind, at, payload };
+    case 5:
+      if (typeof causeStage !== 'string' || typeof causeSeq !== 'number') return undefined;
+      return { seq, kind, at, payload, cause: { stage: causeStage, seq: causeSeq } };
+    case 6:
+      if (typeof port !== 'number') return undefined;
+      if (typeof causeStage === 'string' && typeof causeSeq === 'number') {
+        return { seq, kind, at, payload, cause: { stage: causeStage, seq: causeSeq }, port };
+      }
+      return causeStage === null && causeSeq === null ? { seq, kind, at, payload, port } : undefined;
+    default:
+      return undefined;
+  }
 }
 
 /** Stats as stored, or zero counts; a stored value that is not counts reads as corrupt. */

@@ -1,0 +1,115 @@
+/**
+ * `pnpm bench`: Sluice against a hand-written durable pipeline on lmdb-js (raw) and an
+ * in-memory RxJS pipeline (memory), side by side in one run. Each scenario runs in its own
+ * child process, so its peak RSS and CPU time are its own.
+ *
+ *   pnpm bench --quick               3 stages, 100,000 records, under a minute
+ *   pnpm bench --json out.json       the full run (minutes), also written as JSON
+ *   pnpm bench --impl sluice-lmdb --stages 3 --records 1000000 --cpu-prof prof
+ */
+import { writeFile, mkdir } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { aggregate } from './aggregate.ts';
+import { describe, runInChild } from './fork.ts';
+import { defaultPlan, schedule, type Plan } from './plan.ts';
+import { machine, machineLine, table, targetTable } from './report.ts';
+import { IMPLS, type Impl, type RunResult } from './scenario.ts';
+import { checkTargets } from './targets.ts';
+
+const HELP = `usage: pnpm bench [--quick] [--json FILE] [options]
+
+  --quick              3 stages, 100,000 records and a 2 s paced run, 3 repetitions (< 60 s)
+  --json FILE          also write plan, machine, every run and the summary as JSON
+  --reps N             repetitions (median and spread are reported)
+  --impl LIST          of ${IMPLS.join(', ')}
+  --stages LIST        flow sizes, source and sink included (default 2,3,5)
+  --records LIST       full-speed record counts (default 100000,1000000)
+  --rate N             offered records/s of the paced runs (default 10000)
+  --rate-seconds N     length of each paced run (default 3)
+  --batch N            records per batch (default 1000, Sluice's default)
+  --dir DIR            parent of the temporary LMDB directories (default the OS temp dir)
+  --cpu-prof DIR       write a V8 CPU profile of every scenario to DIR
+  --help               this text`;
+
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  const { values } = parseArgs({
+    args: args[0] === '--' ? args.slice(1) : args,
+    options: {
+      quick: { type: 'boolean', default: false },
+      json: { type: 'string' },
+      reps: { type: 'string' },
+      impl: { type: 'string' },
+      stages: { type: 'string' },
+      records: { type: 'string' },
+      rate: { type: 'string' },
+      'rate-seconds': { type: 'string' },
+      batch: { type: 'string' },
+      dir: { type: 'string' },
+      'cpu-prof': { type: 'string' },
+      help: { type: 'boolean', default: false },
+    },
+  });
+  if (values.help) {
+    console.log(HELP);
+    return;
+  }
+  const base = defaultPlan(values.quick, resolve(values.dir ?? tmpdir()));
+  const plan: Plan = {
+    ...base,
+    impls: values.impl === undefined ? base.impls : list(values.impl).map(impl),
+    stages: values.stages === undefined ? base.stages : list(values.stages).map((s) => int(s, 2)),
+    records: values.records === undefined ? base.records : list(values.records).map((s) => int(s, 1)),
+    rate: values.rate === undefined ? base.rate : int(values.rate, 1),
+    rateSeconds: values['rate-seconds'] === undefined ? base.rateSeconds : int(values['rate-seconds'], 1),
+    reps: values.reps === undefined ? base.reps : int(values.reps, 1),
+    batch: values.batch === undefined ? base.batch : int(values.batch, 1),
+  };
+  const profile = values['cpu-prof'] === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${resolve(values['cpu-prof'])}`];
+  const host = machine();
+  console.log(`sluice bench (${plan.mode}) on ${machineLine(host)}`);
+  const started = Date.now();
+  const runs = schedule(plan);
+  const results: RunResult[] = [];
+  for (const [i, spec] of runs.entries()) {
+    const result = await runInChild(spec, profile);
+    results.push(result);
+    const rate = Math.round(result.recordsPerSec).toLocaleString('en-US');
+    console.log(`  [${String(i + 1)}/${String(runs.length)}] ${describe(spec)}: ${rate} records/s, p99 ${result.p99Ms.toFixed(1)} ms`);
+  }
+  const rows = aggregate(results);
+  const checks = checkTargets(rows);
+  const durationMs = Date.now() - started;
+  console.log(`\n${table(rows)}\n\n${targetTable(checks)}\n`);
+  console.log(`${String(runs.length)} runs in ${(durationMs / 1000).toFixed(0)} s; medians of ${String(plan.reps)} repetitions, ± is half the range.`);
+  if (values.json !== undefined) {
+    const file = resolve(values.json);
+    await mkdir(dirname(file), { recursive: true });
+    const report = { machine: host, startedAt: new Date(started).toISOString(), durationMs, plan, rows, targets: checks, runs: results };
+    await writeFile(file, `${JSON.stringify(report, null, 2)}\n`);
+    console.log(`wrote ${file}`);
+  }
+}
+
+function list(value: string): string[] {
+  return value.split(',').map((s) => s.trim()).filter((s) => s !== '');
+}
+
+function int(value: string, min: number): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min) throw new Error(`expected an integer ≥ ${String(min)}, got "${value}"`);
+  return n;
+}
+
+function impl(value: string): Impl {
+  const found = IMPLS.find((i) => i === value);
+  if (found === undefined) throw new Error(`unknown impl "${value}" (use ${IMPLS.join(', ')})`);
+  return found;
+}
+
+main().catch((error: unknown) => {
+  console.error(`bench failed: ${error instanceof Error ? error.message : String(error)}`);
+  process.exitCode = 1;
+});

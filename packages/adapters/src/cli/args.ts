@@ -1,0 +1,82 @@
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { UsageError } from './usage-error.ts';
+
+/** parseArgs option declarations. */
+export type OptionSpecs = NonNullable<ParseArgsConfig['options']>;
+
+/** Parsed flags by name. */
+export type FlagValues = Readonly<Record<string, string | boolean | (string | boolean)[] | undefined>>;
+
+/** What a command line holds: named positionals and flags. */
+export interface ParsedArgs {
+  readonly positionals: readonly string[];
+  readonly flags: FlagValues;
+}
+
+/** Options of {@link parseCommandArgs}. */
+export interface ParseCommandOptions {
+  /** The command, for messages (`journal cat`). */
+  readonly command: string;
+  readonly options: OptionSpecs;
+  /** Names of the required positionals, in order (`<data-dir>`). */
+  readonly positionals: readonly string[];
+}
+
+/**
+ * Parses a command's arguments strictly: an unknown flag, a flag without its value, a missing
+ * or an extra positional throws a {@link UsageError} naming it. `--help` is always accepted.
+ */
+export function parseCommandArgs(argv: readonly string[], spec: ParseCommandOptions): ParsedArgs {
+  let parsed: { values: Record<string, unknown>; positionals: string[] };
+  try {
+    const result = parseArgs({
+      args: [...argv],
+      options: { ...spec.options, help: { type: 'boolean', short: 'h' } },
+      allowPositionals: true,
+      strict: true,
+    });
+    parsed = { values: result.values, positionals: result.positionals };
+  } catch (error) {
+    throw new UsageError(`${spec.command}: ${parseArgsProblem(error)}`, spec.command);
+  }
+  const flags = parsed.values as FlagValues;
+  if (flags['help'] === true) return { positionals: parsed.positionals, flags };
+  const missing = spec.positionals[parsed.positionals.length];
+  if (missing !== undefined) throw new UsageError(`${spec.command}: missing ${missing}`, spec.command);
+  const extra = parsed.positionals[spec.positionals.length];
+  if (extra !== undefined) throw new UsageError(`${spec.command}: unexpected argument "${extra}"`, spec.command);
+  return { positionals: parsed.positionals, flags };
+}
+
+function parseArgsProblem(error: unknown): string {
+  const code = (error as { code?: unknown }).code;
+  const message = error instanceof Error ? error.message : String(error);
+  const quoted = /'([^']+)'/.exec(message)?.[1];
+  if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' && quoted !== undefined) return `unknown option ${quoted}`;
+  if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' && quoted !== undefined) {
+    return message.includes('argument missing') ? `${quoted} needs a value` : `${quoted}: ${firstSentence(message)}`;
+  }
+  return firstSentence(message);
+}
+
+function firstSentence(message: string): string {
+  const end = message.indexOf('. ');
+  return end < 0 ? message : message.slice(0, end);
+}
+
+/** A flag that must be a non-negative integer, or `fallback` when absent. */
+export function integerFlag(flags: FlagValues, name: string, fallback: number, command: string): number {
+  const raw = flags[name];
+  if (raw === undefined) return fallback;
+  const value = typeof raw === 'string' && /^\d+$/.test(raw) ? Number(raw) : Number.NaN;
+  if (!Number.isSafeInteger(value)) {
+    throw new UsageError(`${command}: --${name} must be a non-negative integer, got ${JSON.stringify(raw)}`, command);
+  }
+  return value;
+}
+
+/** A string flag, or undefined. */
+export function stringFlag(flags: FlagValues, name: string): string | undefined {
+  const raw = flags[name];
+  return typeof raw === 'string' ? raw : undefined;
+}

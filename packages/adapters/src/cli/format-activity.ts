@@ -1,0 +1,62 @@
+import type { ActivityEntry, ActivityRecord } from '@sluice/runtime';
+import { timestamp } from './table.ts';
+
+/** One activity record as a line: time, seq, run (first 8 characters), what happened. */
+export function formatActivity(record: ActivityRecord): string {
+  const run = typeof record.run === 'string' ? record.run.slice(0, 8) : '?';
+  return `${timestamp(record.at)}  #${String(record.seq).padEnd(5)} run ${run}  ${describeActivity(record)}`;
+}
+
+/** The configured (not default) values of a run-started record: `; set: batchSize=50 (env), …`. */
+function configured(options: Readonly<Record<string, unknown>>): string {
+  const { values, sources } = options as { values?: unknown; sources?: unknown };
+  if (typeof values !== 'object' || values === null || typeof sources !== 'object' || sources === null) return '';
+  const set = Object.entries(sources as Record<string, unknown>)
+    .filter(([, source]) => source !== 'default')
+    .map(([key, source]) => `${key}=${valueAt(values, key)} (${String(source)})`);
+  return set.length === 0 ? '' : `; set: ${set.join(', ')}`;
+}
+
+function valueAt(values: object, key: string): string {
+  let at: unknown = values;
+  const path = key.startsWith('stages.') ? ['stages', ...splitStageKey(key.slice('stages.'.length))] : [key];
+  for (const part of path) at = typeof at === 'object' && at !== null ? (at as Record<string, unknown>)[part] : undefined;
+  return typeof at === 'string' ? at : at === undefined ? 'undefined' : JSON.stringify(at);
+}
+
+/** `big.orders.retry.maxAttempts` → [`big.orders`, `retry`, `maxAttempts`]: the setting is at the end. */
+function splitStageKey(rest: string): string[] {
+  const retry = /^(.*)\.retry\.(\w+)$/.exec(rest);
+  if (retry !== null) return [retry[1] ?? '', 'retry', retry[2] ?? ''];
+  const dot = rest.lastIndexOf('.');
+  return [rest.slice(0, dot), rest.slice(dot + 1)];
+}
+
+/** What an activity entry says, in words. Entries of an unknown type are shown as JSON. */
+export function describeActivity(entry: ActivityEntry): string {
+  switch (entry.type) {
+    case 'run.started':
+      return (
+        `run started: flow "${entry.flow}" (definition ${entry.definitionHash}), ${entry.stages.length} stages, ` +
+        `pid ${entry.pid === undefined ? '?' : String(entry.pid)}, earlier runs ${entry.restarts}${configured(entry.options)}`
+      );
+    case 'run.recovered':
+      return `run recovered: ${entry.message}`;
+    case 'pipeline.state':
+      return `pipeline ${entry.from} → ${entry.to}`;
+    case 'stage.state':
+      return `stage ${entry.stage}: ${entry.from} → ${entry.to}${entry.error === undefined ? '' : ` (${entry.error})`}`;
+    case 'signal':
+      return `signal ${entry.signal}${entry.mode === undefined ? '' : ` (${entry.mode})`} from ${entry.source}`;
+    case 'stage.stalled':
+      return `stage ${entry.stage} stalled on ${entry.upstream}: ${entry.lag} records waiting, cursor still for ${entry.sinceMs} ms`;
+    case 'stage.unstalled':
+      return `stage ${entry.stage} moves again on ${entry.upstream} (lag ${entry.lag})`;
+    case 'drain.completed':
+      return `drain completed after ${entry.elapsedMs} ms`;
+    case 'shutdown':
+      return `shutdown ${entry.clean ? 'clean' : 'NOT clean'} (${entry.state})${entry.reason === undefined ? '' : `: ${entry.reason}`}`;
+    default:
+      return JSON.stringify(entry satisfies never);
+  }
+}

@@ -1,0 +1,52 @@
+import type { JournalRecord, JournalStore } from '@sluice/core';
+import { SYSTEM_JOURNAL, type ActivityEntry, type ActivityRecord } from '@sluice/runtime';
+
+const CHUNK = 1000;
+
+/** Records of `journal` with seq in `[from, from + limit)`, read in chunks, in order. */
+export async function* readRange(
+  store: JournalStore,
+  journal: string,
+  from: number,
+  limit: number,
+): AsyncGenerator<JournalRecord> {
+  let after = Math.max(from, 1) - 1;
+  let left = limit;
+  while (left > 0) {
+    const records = await store.read(journal, after, Math.min(CHUNK, left));
+    if (records.length === 0) return;
+    for (const record of records) yield record;
+    left -= records.length;
+    after = records[records.length - 1]?.seq ?? after;
+  }
+}
+
+/** The activity log's records, as activity records. */
+export async function* readActivity(store: JournalStore, from = 1, limit = Number.MAX_SAFE_INTEGER): AsyncGenerator<ActivityRecord> {
+  for await (const record of readRange(store, SYSTEM_JOURNAL, from, limit)) yield toActivity(record);
+}
+
+/** A `$system` record as an activity record. */
+export function toActivity(record: JournalRecord): ActivityRecord {
+  return { ...(record.payload as ActivityEntry), seq: record.seq, at: record.at };
+}
+
+/** The last activity record of a type, searching back from the end in chunks. */
+export async function lastActivity<T extends ActivityRecord['type']>(
+  store: JournalStore,
+  type: T,
+): Promise<Extract<ActivityRecord, { type: T }> | undefined> {
+  let end = await store.lastSeq(SYSTEM_JOURNAL);
+  while (end > 0) {
+    const start = Math.max(end - CHUNK, 0);
+    const records = await store.read(SYSTEM_JOURNAL, start, end - start);
+    for (let i = records.length - 1; i >= 0; i -= 1) {
+      const record = records[i];
+      if (record !== undefined && (record.payload as ActivityEntry).type === type) {
+        return toActivity(record) as Extract<ActivityRecord, { type: T }>;
+      }
+    }
+    end = start;
+  }
+  return undefined;
+}

@@ -1,0 +1,137 @@
+import { resolve } from 'node:path';
+import { configError, showValue } from './config-error.ts';
+import { CONFIG_FILE_ENV, envLayer, type FlowShape } from './env-layer.ts';
+import { fileLayer } from './file-layer.ts';
+import { flagLayer } from './flag-layer.ts';
+import type { ConfigLayer, LayerEntry } from './layer.ts';
+import { objectLayer } from './object-layer.ts';
+import { ValueProblem } from './parsers.ts';
+import {
+  CONFIG_KEYS,
+  STAGE_LEAVES,
+  TOP_KEYS,
+  type ConfigSource,
+  type StageLeafSpec,
+  type SluiceConfig,
+  type StageSettings,
+  type TopKey,
+} from './schema.ts';
+
+/**
+ * Configuration values set in code: any key of {@link SluiceConfig}, undefined meaning unset.
+ * They are checked like the others (`logLevel` is any string here, and checked).
+ */
+export type CodeConfig = {
+  readonly [K in keyof SluiceConfig]?: (K extends 'logLevel' ? string : SluiceConfig[K]) | undefined;
+};
+
+/** Where the configuration of a run is read from, besides code. */
+export interface ConfigInput {
+  /** The working directory: where `sluice.config.json` is looked for and relative paths start (default `process.cwd()`). */
+  readonly cwd?: string;
+  /** The environment whose `SLUICE_*` variables are read (default `process.env`). */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  /** The config file (default `$SLUICE_CONFIG`, else `sluice.config.json` if present); `false` reads none. */
+  readonly file?: string | false;
+  /** Command-line flags by name, as parseArgs returns them. */
+  readonly flags?: Readonly<Record<string, unknown>>;
+  /** Defaults that replace the built-in ones (the CLI serves metrics by default). */
+  readonly defaults?: { readonly [K in TopKey]?: SluiceConfig[K] };
+}
+
+/** Options of {@link resolveConfig}. */
+export interface ResolveConfigOptions extends ConfigInput {
+  /** Values set in code; they win over everything else. */
+  readonly code?: CodeConfig;
+  /** The flow: names the default data directory and the stages `stages` may configure. */
+  readonly flow?: FlowShape;
+}
+
+/** The effective configuration and the source of each value (per stage setting: `stages.<stage>.<setting>`). */
+export interface ResolvedConfig {
+  readonly values: SluiceConfig;
+  readonly sources: Readonly<Record<string, ConfigSource>>;
+  /** The config file read, if any. */
+  readonly file: string | undefined;
+}
+
+/**
+ * Resolves the configuration: defaults < config file < `SLUICE_*` environment < flags < code.
+ * Every value is parsed and checked; a bad value, an unknown key or variable, or a stage the
+ * flow does not have throws a CONFIG SluiceError whose message names the key and its source,
+ * e.g. `sluice.config.json: "batchSize" must be a positive integer, got "x"`.
+ */
+export function resolveConfig(options: ResolveConfigOptions = {}): ResolvedConfig {
+  const cwd = resolve(options.cwd ?? process.cwd());
+  const env = options.env ?? process.env;
+  const file = fileLayer(options.file ?? env[CONFIG_FILE_ENV], cwd);
+  const layers: ConfigLayer[] = [
+    file.layer,
+    envLayer(env, cwd, options.flow),
+    flagLayer(options.flags ?? {}, cwd),
+    objectLayer({ source: 'code', value: options.code ?? {}, origin: 'run options', baseDir: cwd }),
+  ];
+  const values: Record<string, unknown> = {};
+  const sources: Record<string, ConfigSource> = {};
+  for (const key of TOP_KEYS) {
+    values[key] = options.defaults?.[key] ?? CONFIG_KEYS[key].default;
+    sources[key] = 'default';
+  }
+  values['dataDir'] = options.defaults?.dataDir ?? resolve(cwd, '.sluice', options.flow?.name ?? 'flow');
+  const stages: Record<string, StageSettings> = {};
+  for (const layer of layers) {
+    for (const entry of layer.entries) apply(layer, entry, { values, sources, stages, flow: options.flow });
+  }
+  values['stages'] = stages;
+  const config = values as unknown as SluiceConfig;
+  checkPolling(config, sources);
+  return { values: config, sources, file: file.path };
+}
+
+interface Target {
+  readonly values: Record<string, unknown>;
+  readonly sources: Record<string, ConfigSource>;
+  readonly stages: Record<string, StageSettings>;
+  readonly flow: FlowShape | undefined;
+}
+
+function apply(layer: ConfigLayer, entry: LayerEntry, into: Target): void {
+  const { target } = entry;
+  if ('key' in target) {
+    const spec = CONFIG_KEYS[target.key];
+    const parsed: unknown = parse(entry, () => spec.parse(entry.raw, layer.text));
+    into.values[target.key] = spec.path === true ? resolve(layer.baseDir, parsed as string) : parsed;
+    into.sources[target.key] = layer.source;
+    return;
+  }
+  const { stage, leaf } = target;
+  if (into.flow !== undefined && !into.flow.stages.includes(stage)) {
+    throw configError(entry.where, `names no stage of flow "${into.flow.name}" (stages: ${into.flow.stages.join(', ')})`);
+  }
+  const spec = STAGE_LEAVES[leaf];
+  const value = parse(entry, () => spec.parse(entry.raw, layer.text));
+  const current = into.stages[stage] ?? {};
+  const path: StageLeafSpec['path'] = spec.path;
+  into.stages[stage] =
+    path.length === 2
+      ? { ...current, retry: { ...current.retry, [path[1]]: value } }
+      : { ...current, [path[0]]: value };
+  into.sources[`stages.${stage}.${leaf}`] = layer.source;
+}
+
+function parse<T>(entry: LayerEntry, run: () => T): T {
+  try {
+    return run();
+  } catch (error) {
+    if (error instanceof ValueProblem) throw configError(entry.where, `${error.message}, got ${showValue(entry.raw)}`);
+    throw error;
+  }
+}
+
+function checkPolling(config: SluiceConfig, sources: Readonly<Record<string, ConfigSource>>): void {
+  if (config.pollMinMs <= config.pollMaxMs) return;
+  throw configError(
+    `pollMinMs (${config.pollMinMs}, from ${sources['pollMinMs'] ?? 'default'})`,
+    `must not exceed pollMaxMs (${config.pollMaxMs}, from ${sources['pollMaxMs'] ?? 'default'})`,
+  );
+}

@@ -1,0 +1,172 @@
+import type { LmdbDurability } from '../lmdb/lmdb-journal-store.ts';
+import {
+  boolean,
+  nonEmptyString,
+  nonNegativeInteger,
+  oneOf,
+  port,
+  portOrOff,
+  positiveInteger,
+  type Parser,
+} from './parsers.ts';
+
+/** Where a configuration value came from, lowest precedence first. */
+export type ConfigSource = 'default' | 'file' | 'env' | 'flag' | 'code';
+
+/** The precedence of sources: later ones win. */
+export const SOURCE_ORDER: readonly ConfigSource[] = ['default', 'file', 'env', 'flag', 'code'];
+
+/** pino levels a configuration may name. */
+export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
+
+/** A log level. */
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/** Retry settings of a stage (validated and recorded; the runtime does not apply them yet). */
+export interface RetrySettings {
+  readonly maxAttempts?: number;
+  readonly backoffMs?: number;
+}
+
+/** Settings of one stage. */
+export interface StageSettings {
+  /** Most records per batch for this stage. */
+  readonly batchSize?: number;
+  /** Batches handled at once (validated and recorded; the runtime does not apply it yet). */
+  readonly concurrency?: number;
+  readonly retry?: RetrySettings;
+}
+
+/** The effective configuration of a run. */
+export interface SluiceConfig {
+  readonly dataDir: string;
+  readonly logLevel: LogLevel;
+  readonly metricsPort: number | 'off';
+  readonly metricsHost: string;
+  readonly batchSize: number;
+  readonly pollMinMs: number;
+  readonly pollMaxMs: number;
+  readonly stallAfterMs: number;
+  readonly livenessCheckMs: number;
+  readonly drainTimeoutMs: number;
+  readonly durability: LmdbDurability;
+  readonly allowDefinitionChange: boolean;
+  readonly inspect: boolean;
+  readonly inspectPort: number;
+  readonly stages: Readonly<Record<string, StageSettings>>;
+}
+
+/** The top-level keys, i.e. all but `stages`. */
+export type TopKey = Exclude<keyof SluiceConfig, 'stages'>;
+
+/** How one top-level key is parsed, documented and named on the command line. */
+export interface KeySpec<T> {
+  readonly doc: string;
+  readonly parse: Parser<T>;
+  /** The default; `dataDir`'s depends on the flow and is computed by the resolver. */
+  readonly default: T;
+  /** The CLI flag without dashes. */
+  readonly flag: string;
+  /** A path, resolved against the config file's directory or the working directory. */
+  readonly path?: boolean;
+}
+
+/** Every top-level key. Environment names are `SLUICE_` + the key in SCREAMING_SNAKE_CASE. */
+export const CONFIG_KEYS: { readonly [K in TopKey]: KeySpec<SluiceConfig[K]> } = {
+  dataDir: {
+    doc: 'the flow data directory (the LMDB environment); default .sluice/<flow name>',
+    parse: nonEmptyString,
+    default: '',
+    flag: 'data-dir',
+    path: true,
+  },
+  logLevel: { doc: 'pino log level', parse: oneOf(LOG_LEVELS), default: 'info', flag: 'log-level' },
+  metricsPort: {
+    doc: 'port of the /metrics, /health, /flow, /control and /events server, or "off"',
+    parse: portOrOff,
+    default: 'off',
+    flag: 'metrics-port',
+  },
+  metricsHost: { doc: 'interface the metrics server binds', parse: nonEmptyString, default: '127.0.0.1', flag: 'metrics-host' },
+  batchSize: { doc: 'most records per batch for stages that set none', parse: positiveInteger, default: 1000, flag: 'batch-size' },
+  pollMinMs: { doc: 'shortest poll backoff when no commit notification arrives', parse: nonNegativeInteger, default: 2, flag: 'poll-min-ms' },
+  pollMaxMs: { doc: 'longest poll backoff', parse: positiveInteger, default: 200, flag: 'poll-max-ms' },
+  stallAfterMs: { doc: 'an edge with lag whose cursor has not moved this long is stalled', parse: positiveInteger, default: 30_000, flag: 'stall-after-ms' },
+  livenessCheckMs: { doc: 'how often lag and stalls are checked', parse: positiveInteger, default: 1000, flag: 'liveness-check-ms' },
+  drainTimeoutMs: {
+    doc: 'on SIGINT/SIGTERM, how long to drain before cancelling',
+    parse: positiveInteger,
+    default: 30_000,
+    flag: 'drain-timeout',
+  },
+  durability: {
+    doc: 'when LMDB commits resolve',
+    parse: oneOf<LmdbDurability>(['fsync', 'may-lose-last-commits-on-power-loss']),
+    default: 'fsync',
+    flag: 'durability',
+  },
+  allowDefinitionChange: {
+    doc: 'run on a data directory written by a different flow definition',
+    parse: boolean,
+    default: false,
+    flag: 'allow-definition-change',
+  },
+  inspect: { doc: 'attach the Stately inspector (a local WebSocket relay)', parse: boolean, default: false, flag: 'inspect' },
+  inspectPort: { doc: 'port of the local Stately inspector relay', parse: port, default: 9465, flag: 'inspect-port' },
+};
+
+/** Names of the top-level keys, in documentation order. */
+export const TOP_KEYS = Object.keys(CONFIG_KEYS) as TopKey[];
+
+/** How one per-stage setting is parsed; `path` is its place in {@link StageSettings}. */
+export interface StageLeafSpec {
+  readonly path: readonly [keyof StageSettings] | readonly ['retry', keyof RetrySettings];
+  readonly doc: string;
+  readonly parse: Parser<number>;
+}
+
+/** The per-stage settings, by dotted name. */
+export const STAGE_LEAVES = {
+  batchSize: { path: ['batchSize'], doc: 'most records per batch for this stage', parse: positiveInteger },
+  concurrency: {
+    path: ['concurrency'],
+    doc: 'batches in flight (recorded; not applied by the runtime yet)',
+    parse: positiveInteger,
+  },
+  'retry.maxAttempts': {
+    path: ['retry', 'maxAttempts'],
+    doc: 'attempts per record before the error lane (recorded; not applied yet)',
+    parse: positiveInteger,
+  },
+  'retry.backoffMs': {
+    path: ['retry', 'backoffMs'],
+    doc: 'wait between attempts (recorded; not applied yet)',
+    parse: nonNegativeInteger,
+  },
+} as const satisfies Readonly<Record<string, StageLeafSpec>>;
+
+/** A per-stage setting's dotted name. */
+export type StageLeaf = keyof typeof STAGE_LEAVES;
+
+/** Names of the per-stage settings. */
+export const STAGE_LEAF_NAMES = Object.keys(STAGE_LEAVES) as StageLeaf[];
+
+/** `metricsPort` → `METRICS_PORT`. */
+export function screamingSnake(name: string): string {
+  return name.replace(/([a-z0-9])([A-Z])/g, '$1_$2').replace(/\./g, '__').toUpperCase();
+}
+
+/** The environment variable of a top-level key. */
+export function envName(key: TopKey): string {
+  return `SLUICE_${screamingSnake(key)}`;
+}
+
+/** The environment variable of a per-stage setting, for a stage named `stage`. */
+export function stageEnvName(stage: string, leaf: StageLeaf): string {
+  return `SLUICE_STAGES__${envStage(stage)}__${screamingSnake(leaf)}`;
+}
+
+/** A stage name as it appears in an environment variable: upper case, other characters `_`. */
+export function envStage(stage: string): string {
+  return stage.toUpperCase().replace(/[^A-Z0-9]/g, '_');
+}
