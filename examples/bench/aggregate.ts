@@ -12,6 +12,8 @@ export interface Row {
   readonly p99Ms: Spread;
   readonly maxMs: Spread;
   readonly cpuUsPerRecord: Spread;
+  /** Sluice only: median of the sink's mean records per batch. */
+  readonly recordsPerBatch: number | undefined;
   /** Highest peak over the repetitions. */
   readonly rssMb: number;
   readonly anonMb: number;
@@ -43,6 +45,7 @@ export function aggregate(results: readonly RunResult[]): Row[] {
       p99Ms: of((r) => r.p99Ms),
       maxMs: of((r) => r.maxMs),
       cpuUsPerRecord: of((r) => r.cpuUsPerRecord),
+      recordsPerBatch: first.recordsPerBatch === undefined ? undefined : of((r) => r.recordsPerBatch ?? 0).median,
       rssMb: peak((r) => r.memory.rssMb),
       anonMb: peak((r) => r.memory.anonMb),
       fileMb: peak((r) => r.memory.fileMb),

@@ -22,8 +22,9 @@ async function runScenario(spec: ScenarioSpec): Promise<RunResult> {
   };
   const sampler = new RssSampler();
   const cpu = process.cpuUsage();
+  let recordsPerBatch: number | undefined;
   try {
-    await implementation(ctx);
+    recordsPerBatch = await implementation(ctx);
   } finally {
     await rm(path, { recursive: true, force: true });
   }
@@ -41,15 +42,19 @@ async function runScenario(spec: ScenarioSpec): Promise<RunResult> {
     maxMs: latency.maxMs,
     cpuUsPerRecord: (used.user + used.system) / spec.records,
     memory,
+    ...(recordsPerBatch === undefined ? {} : { recordsPerBatch }),
   };
 }
 
-function implementation(ctx: ScenarioContext): Promise<void> {
+/** Runs the scenario's implementation; Sluice's resolve with the sink's records per batch. */
+async function implementation(ctx: ScenarioContext): Promise<number | undefined> {
   switch (ctx.spec.impl) {
     case 'raw':
-      return runRaw(ctx);
+      await runRaw(ctx);
+      return undefined;
     case 'memory':
-      return runMemory(ctx);
+      await runMemory(ctx);
+      return undefined;
     case 'sluice-lmdb':
       return runSluice(ctx, 'lmdb');
     case 'sluice-memory':

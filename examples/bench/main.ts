@@ -5,6 +5,7 @@
  *
  *   pnpm bench --quick               3 stages, 100,000 records, under a minute
  *   pnpm bench --json out.json       the full run (minutes), also written as JSON
+ *   pnpm bench --quick --compare results/full-run.json   against a saved run
  *   pnpm bench --impl sluice-lmdb --stages 3 --records 1000000 --cpu-prof prof
  */
 import { writeFile, mkdir } from 'node:fs/promises';
@@ -12,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { aggregate } from './aggregate.ts';
+import { comparison } from './compare.ts';
 import { describe, runInChild } from './fork.ts';
 import { defaultPlan, schedule, type Plan } from './plan.ts';
 import { machine, machineLine, table, targetTable } from './report.ts';
@@ -30,6 +32,7 @@ const HELP = `usage: pnpm bench [--quick] [--json FILE] [options]
   --rate-seconds N     length of each paced run (default 3)
   --batch N            records per batch (default 1000, Sluice's default)
   --dir DIR            parent of the temporary LMDB directories (default the OS temp dir)
+  --compare FILE       also compare this run with a report saved by --json
   --cpu-prof DIR       write a V8 CPU profile of every scenario to DIR
   --help               this text`;
 
@@ -49,6 +52,7 @@ async function main(): Promise<void> {
       batch: { type: 'string' },
       dir: { type: 'string' },
       'cpu-prof': { type: 'string' },
+      compare: { type: 'string' },
       help: { type: 'boolean', default: false },
     },
   });
@@ -56,7 +60,7 @@ async function main(): Promise<void> {
     console.log(HELP);
     return;
   }
-  const base = defaultPlan(values.quick, resolve(values.dir ?? tmpdir()));
+  const base = defaultPlan(values.quick, values.dir === undefined ? tmpdir() : path(values.dir));
   const plan: Plan = {
     ...base,
     impls: values.impl === undefined ? base.impls : list(values.impl).map(impl),
@@ -67,7 +71,7 @@ async function main(): Promise<void> {
     reps: values.reps === undefined ? base.reps : int(values.reps, 1),
     batch: values.batch === undefined ? base.batch : int(values.batch, 1),
   };
-  const profile = values['cpu-prof'] === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${resolve(values['cpu-prof'])}`];
+  const profile = values['cpu-prof'] === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${path(values['cpu-prof'])}`];
   const host = machine();
   console.log(`sluice bench (${plan.mode}) on ${machineLine(host)}`);
   const started = Date.now();
@@ -84,13 +88,19 @@ async function main(): Promise<void> {
   const durationMs = Date.now() - started;
   console.log(`\n${table(rows)}\n\n${targetTable(checks)}\n`);
   console.log(`${String(runs.length)} runs in ${(durationMs / 1000).toFixed(0)} s; medians of ${String(plan.reps)} repetitions, ± is half the range.`);
+  if (values.compare !== undefined) console.log(`\n${await comparison(path(values.compare), rows)}\n`);
   if (values.json !== undefined) {
-    const file = resolve(values.json);
+    const file = path(values.json);
     await mkdir(dirname(file), { recursive: true });
     const report = { machine: host, startedAt: new Date(started).toISOString(), durationMs, plan, rows, targets: checks, runs: results };
     await writeFile(file, `${JSON.stringify(report, null, 2)}\n`);
     console.log(`wrote ${file}`);
   }
+}
+
+/** A path given on the command line: relative to where `pnpm bench` was typed (INIT_CWD). */
+function path(value: string): string {
+  return resolve(process.env['INIT_CWD'] ?? process.cwd(), value);
 }
 
 function list(value: string): string[] {

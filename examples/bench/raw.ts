@@ -74,11 +74,10 @@ async function source(raw: Raw, ctx: ScenarioContext, out: Journal, signal: Sign
       await sleep(pacer.msUntilNext());
       continue;
     }
-    await raw.root.transaction(() => {
+    await durably(raw.root, () => {
       for (const p of batch) out.putSync(++seq, p, { append: true });
       raw.cursors.putSync('source', pacer.produced);
     });
-    await raw.root.flushed;
     signal.notify();
   }
 }
@@ -100,11 +99,10 @@ async function transform(raw: Raw, total: number, name: string, input: [Journal,
       await upSignal.wait();
       continue;
     }
-    await raw.root.transaction(() => {
+    await durably(raw.root, () => {
       for (const p of results) out.putSync(++seq, p, { append: true });
       raw.cursors.putSync(name, last);
     });
-    await raw.root.flushed;
     cursor = last;
     outSignal.notify();
   }
@@ -123,10 +121,23 @@ async function sink(raw: Raw, ctx: ScenarioContext, up: Journal, upSignal: Signa
       await upSignal.wait();
       continue;
     }
-    await raw.root.transaction(() => raw.cursors.putSync('sink', last));
-    await raw.root.flushed;
+    await durably(raw.root, () => raw.cursors.putSync('sink', last));
     cursor = last;
   }
+}
+
+/**
+ * Runs `write` in one transaction and resolves once it is on disk. lmdb-js's `flushed` covers
+ * the writes queued when its `then` is called, so it is taken right after queueing (as
+ * Sluice's store does): taken after the commit, it would also wait for later transactions.
+ */
+async function durably(root: RootDatabase, write: () => void): Promise<void> {
+  const committed = root.transaction(write);
+  const flushed = new Promise<void>((resolve, reject) => {
+    void root.flushed.then(() => resolve(), reject);
+  });
+  await committed;
+  await flushed;
 }
 
 function at<T>(items: readonly T[], i: number): T {

@@ -34,8 +34,8 @@ export function table(rows: readonly Row[]): string {
       IMPLS.indexOf(a.impl) - IMPLS.indexOf(b.impl),
   );
   const header = [
-    '| stages | load | impl | records/s | p50 ms | p99 ms | max ms | CPU µs/rec | peak RSS MB (anon) | sluice/raw | sluice/memory |',
-    '|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|',
+    '| stages | load | impl | records/s | p50 ms | p99 ms | max ms | CPU µs/rec | rec/batch | peak RSS MB (anon) | sluice/raw | sluice/memory |',
+    '|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
   ];
   return [...header, ...sorted.map((row) => line(rows, row))].join('\n');
 }
@@ -57,6 +57,7 @@ function line(rows: readonly Row[], row: Row): string {
     ms(row.p99Ms.median),
     ms(row.maxMs.median),
     row.cpuUsPerRecord.median.toFixed(1),
+    row.recordsPerBatch === undefined ? '' : row.recordsPerBatch.toFixed(0),
     `${row.rssMb.toFixed(0)} (${row.anonMb.toFixed(0)})`,
     ratio('raw'),
     ratio('memory'),

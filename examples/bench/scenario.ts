@@ -44,4 +44,6 @@ export interface RunResult {
   /** Process CPU time (user + system) per record over the whole scenario, µs. */
   readonly cpuUsPerRecord: number;
   readonly memory: MemoryPeak;
+  /** Sluice only: mean records per batch at the sink. */
+  readonly recordsPerBatch?: number;
 }

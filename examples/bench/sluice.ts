@@ -7,13 +7,16 @@ import type { ScenarioContext } from './scenario.ts';
 /**
  * The same flow written with the Sluice DSL: a source that hands out the records due by now,
  * `stages − 2` transforms and a sink that meters what it is given, run on the LMDB store
- * (durable, fsync per commit as by default) or on the in-memory store.
+ * (durable, fsync per commit as by default) or on the in-memory store. Resolves with the
+ * sink's mean records per batch, which shows how batches adapt to the load.
  */
-export async function runSluice(ctx: ScenarioContext, storeKind: 'lmdb' | 'memory'): Promise<void> {
+export async function runSluice(ctx: ScenarioContext, storeKind: 'lmdb' | 'memory'): Promise<number> {
   const store: JournalStore = storeKind === 'lmdb' ? LmdbJournalStore.open({ path: ctx.path }) : createMemoryJournalStore();
   try {
     const summary = await run(benchFlow(ctx), { store, batchSize: ctx.spec.batch });
     if (summary.state !== 'completed') throw new Error(`the flow ended ${summary.state}`);
+    const sink = summary.stages['sink'];
+    return sink === undefined || sink.batches === 0 ? 0 : sink.in / sink.batches;
   } finally {
     await store.close();
   }

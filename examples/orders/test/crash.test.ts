@@ -10,7 +10,8 @@ import type { ErrorPayload, JournalRecord } from '@sluice/core';
 import { BIG_ORDER, priceOrder, validateOrder, type CustomerTotal, type RawOrder } from '../orders.ts';
 
 const MAIN = fileURLToPath(new URL('../main.ts', import.meta.url));
-const ORDERS = 20_000;
+// Enough work that three SIGKILLs land before the run completes (the stage loop got faster).
+const ORDERS = 50_000;
 
 interface Attempt {
   readonly killed: boolean;

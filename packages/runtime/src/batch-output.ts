@@ -6,20 +6,32 @@ import {
   type Lineage,
 } from '@sluice/core';
 
-/** Collects one batch's outputs: data, error-lane records and EOF, in order. */
+/**
+ * Collects one batch's outputs: data, error-lane records and EOF, in order. Data records carry
+ * the time their batch was handled: the clock is read when the batch starts and again after
+ * every asynchronous handler call (`tick`), not once per record.
+ */
 export class BatchOutput {
   readonly records: Envelope[] = [];
   data = 0;
   errors = 0;
+  private at: number;
 
   constructor(
     private readonly stage: string,
     private readonly now: () => number,
-  ) {}
+  ) {
+    this.at = now();
+  }
+
+  /** Reads the clock again, after the handler awaited something. */
+  tick(): void {
+    this.at = this.now();
+  }
 
   /** Appends a data record. One object literal per shape: no spreads on the hot path. */
   emit(payload: unknown, cause: Lineage | undefined, port?: number): void {
-    const at = this.now();
+    const at = this.at;
     let record: Envelope;
     if (cause === undefined) {
       record = port === undefined ? { kind: 'data', at, payload } : { kind: 'data', at, payload, port };

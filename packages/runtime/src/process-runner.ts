@@ -40,7 +40,10 @@ export class ProcessRunner extends StageRunner {
     for (const { input, records } of read.batches) {
       for (const record of records) {
         const pending = this.handle(processor, record, input.upstream, out);
-        if (pending !== undefined) await pending;
+        if (pending !== undefined) {
+          await pending;
+          out.tick();
+        }
       }
     }
     if (read.endsNow) {
@@ -53,7 +56,7 @@ export class ProcessRunner extends StageRunner {
       out,
       handlerMs: performance.now() - started,
       ends: read.endsNow,
-      onCommitted: () => this.reader.advance(read),
+      onCommitted: this.reader.advancer(read),
     };
   }
 

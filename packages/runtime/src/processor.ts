@@ -77,7 +77,8 @@ function statefulProcessor(node: NodeOf<'stateful'>, saved: unknown): Processor 
         const value = handler.output(state, input.payload);
         if (value !== undefined) out.emit(value, cause);
       } else if (emitsState) {
-        out.emit(state, cause);
+        // A snapshot: a step that changes the state in place must not rewrite earlier outputs.
+        out.emit(typeof state === 'object' && state !== null ? structuredClone(state) : state, cause);
       }
     },
     end: (out) => {

@@ -50,7 +50,7 @@ export class SinkRunner extends StageRunner {
       out,
       handlerMs: performance.now() - started,
       ends: read.endsNow,
-      onCommitted: () => this.reader.advance(read),
+      onCommitted: this.reader.advancer(read),
     };
   }
 

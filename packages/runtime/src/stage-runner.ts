@@ -34,6 +34,11 @@ export type Report = (event: StageEvent) => void;
 /** What one loop step did. */
 export type StepResult = 'progress' | 'idle' | 'ended';
 
+/** What one turn of the loop did: found nothing new, found the end, or started a commit. */
+type Turn =
+  | { readonly next: 'idle' | 'ended'; readonly waited: boolean }
+  | { readonly next: 'committing'; readonly committing: Promise<void>; readonly ends: boolean };
+
 /** A batch read and handled, ready to commit. */
 export interface Prepared {
   /** Outputs, cursors and state: one transaction. */
@@ -162,14 +167,19 @@ export abstract class StageRunner {
     return next.ends ? 'ended' : 'progress';
   }
 
-  /** Commits a prepared batch, then applies it and reports it to the machine and the metrics. */
-  private async commit(prepared: Prepared): Promise<void> {
-    await this.deps.store.commit(prepared.batch);
-    prepared.onCommitted?.();
-    const { inCount, out, handlerMs } = prepared;
-    // Not through the loop's `report`: batches committed while draining count too.
-    this.deps.countBatch(this.node.name, { type: 'BATCH', in: inCount, out: out.data, errors: out.errors });
-    this.deps.metrics.batch(this.node.name, { in: inCount, out: out.data, errors: out.errors, handlerMs });
+  /**
+   * Commits a prepared batch, then applies it and reports it to the machine and the metrics.
+   * The records are the store's until it resolves; what runs after keeps only counts.
+   */
+  private commit(prepared: Prepared): Promise<void> {
+    const { inCount, handlerMs, onCommitted } = prepared;
+    const sample = { in: inCount, out: prepared.out.data, errors: prepared.out.errors, handlerMs };
+    return this.deps.store.commit(prepared.batch).then(() => {
+      onCommitted?.();
+      // Not through the loop's `report`: batches committed while draining count too.
+      this.deps.countBatch(this.node.name, { type: 'BATCH', in: sample.in, out: sample.out, errors: sample.errors });
+      this.deps.metrics.batch(this.node.name, sample);
+    });
   }
 
   /** On a graceful stop: waits for upstreams to finish, then handles what they journaled. */
@@ -185,27 +195,21 @@ export abstract class StageRunner {
       while (!token.stopped && !this.closed) {
         this.waker.arm();
         this.heartbeatAt = this.deps.clock.now();
-        const next = await this.prepare();
-        // The previous commit lands (or fails the stage) before this batch is committed.
-        const waited = inFlight !== undefined;
-        if (inFlight !== undefined) await inFlight;
+        const turn = await this.turn(inFlight);
         inFlight = undefined;
-        if (next === 'idle') {
+        if (turn.next === 'idle') {
           // What arrived while the last commit was in flight is the next batch: read again.
-          if (!waited) await this.waker.wait();
+          if (!turn.waited) await this.waker.wait();
           continue;
         }
-        if (next !== 'ended') {
-          const committing = this.commit(next);
-          if (!next.ends && this.overlaps) {
-            // Handled here so that it never counts as unhandled; awaited before the next commit.
-            committing.catch(() => undefined);
-            inFlight = committing;
+        if (turn.next === 'committing') {
+          if (!turn.ends && this.overlaps) {
+            inFlight = turn.committing;
             this.waker.progressed();
             continue;
           }
-          await committing;
-          if (!next.ends) {
+          await turn.committing;
+          if (!turn.ends) {
             this.waker.progressed();
             continue;
           }
@@ -213,19 +217,41 @@ export abstract class StageRunner {
         report({ type: 'INPUT_ENDED' });
         return;
       }
-      if (inFlight !== undefined) await inFlight;
+      await inFlight;
     } catch (error) {
       await inFlight?.catch(() => undefined);
       this.log.error({ err: error }, `stage "${this.node.name}" failed: ${errorMessage(error)}`);
       report({ type: 'FAIL', error: `stage "${this.node.name}": ${errorMessage(error)}` });
     }
   }
+
+  /**
+   * One turn of the loop: prepares the next batch while `inFlight` commits, waits for it (so
+   * commits stay in order and a failed one stops the stage), then starts this batch's commit.
+   * The prepared batch lives only in this frame, so nothing but the store holds it meanwhile.
+   */
+  private async turn(inFlight: Promise<void> | undefined): Promise<Turn> {
+    const next = await this.prepare();
+    if (inFlight !== undefined) await inFlight;
+    const waited = inFlight !== undefined;
+    if (typeof next === 'string') return { next, waited };
+    const committing = this.commit(next);
+    // Handled here so that it never counts as unhandled; the loop awaits it before the next commit.
+    committing.catch(() => undefined);
+    return { next: 'committing', committing, ends: next.ends };
+  }
 }
 
 /**
- * A copy of a position or state that is an object, so that a handler reusing it for the next
- * batch cannot change what is being committed. Positions are small, plain data.
+ * A copy of a position that is an object, so that a handler reusing it for the next batch
+ * cannot change what is being committed. Positions are small, plain data; one that cannot be
+ * cloned is passed on as it is, for the store to accept or refuse.
  */
 export function snapshot(value: unknown): unknown {
-  return typeof value === 'object' && value !== null ? structuredClone(value) : value;
+  if (typeof value !== 'object' || value === null) return value;
+  try {
+    return structuredClone(value);
+  } catch {
+    return value;
+  }
 }

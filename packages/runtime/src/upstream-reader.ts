@@ -118,13 +118,19 @@ export class UpstreamReader {
     return { batches, count: taken, cursors, ended, endsNow, moved };
   }
 
-  /** Applies a committed read: cursors move and ended inputs are marked. */
-  advance(read: ReadResult): void {
-    for (const input of this.inputs) {
-      const cursor = read.cursors[input.key];
-      if (cursor !== undefined) input.cursor = cursor;
-    }
-    for (const input of read.ended) input.ended = true;
+  /**
+   * What to do once `read` is committed: cursors move and ended inputs are marked. It keeps
+   * only the cursors, not the records, so a batch in flight holds no more than it must.
+   */
+  advancer(read: ReadResult): () => void {
+    const { cursors, ended } = read;
+    return () => {
+      for (const input of this.inputs) {
+        const cursor = cursors[input.key];
+        if (cursor !== undefined) input.cursor = cursor;
+      }
+      for (const input of ended) input.ended = true;
+    };
   }
 }
 

@@ -56,3 +56,20 @@ describe('run', () => {
     expect(totals).to.deep.equal([1225]);
   });
 });
+
+describe('stateful outputs', () => {
+  it('emits a snapshot of the state per step even when step mutates it in place', async () => {
+    const store = createMemoryJournalStore();
+    const out: { n: number }[] = [];
+    const counted = stateful('count', source('nums', items([1, 2, 3])), {
+      init: () => ({ n: 0 }),
+      step: (state: { n: number }) => {
+        state.n += 1;
+        return state;
+      },
+    });
+    await run(flow('snapshots', [sink('out', counted, collect(out))]), { store });
+    expect(out).to.deep.equal([{ n: 1 }, { n: 2 }, { n: 3 }]);
+    await store.close();
+  });
+});

@@ -11,6 +11,9 @@ import {
 import { lastKey, type JournalDb } from './journal-range.ts';
 import { toStats, toStored } from './record-codec.ts';
 
+/** `append` makes LMDB refuse (false) a seq that is not past the last key: never overwrite. */
+const APPEND = { append: true } as const;
+
 /** Cursor keys: the consuming stage and the upstream journal it reads. */
 export type CursorKey = [consumer: string, upstream: string];
 
@@ -42,8 +45,7 @@ export function applyCommit(
       const stats = toStats(stage, dbs.stats.get(stage));
       for (const record of batch.records) {
         seq += 1;
-        // `append` makes LMDB refuse (false) a seq that is not past the last key: never overwrite.
-        const appended = journal.putSync(seq, toStored(record, stage), { append: true }) as unknown;
+        const appended = journal.putSync(seq, toStored(record, stage), APPEND) as unknown;
         if (appended === false) {
           throw new JournalCorruptError(`journal "${stage}": seq ${seq} is already taken`, {
             stage,

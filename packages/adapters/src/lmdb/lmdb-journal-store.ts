@@ -147,7 +147,16 @@ export class LmdbJournalStore implements JournalStore {
    * the promise settles.
    */
   commit(batch: CommitBatch): Promise<CommitResult> {
-    return this.#track(() => this.#commit(batch));
+    return this.#track(() => {
+      let committing: Promise<CommitResult>;
+      try {
+        committing = this.#apply(batch);
+      } catch (error) {
+        committing = Promise.reject(toSluiceError(error, { stage: batch.stage }));
+      }
+      // Only the stage name outlives the transaction: the records are garbage once written.
+      return this.#settle(batch.stage, committing, this.#flushedNow());
+    });
   }
 
   /** Record counts by kind of `journal`. */
@@ -197,27 +206,32 @@ export class LmdbJournalStore implements JournalStore {
     await this.#root.close();
   }
 
-  async #commit(batch: CommitBatch): Promise<CommitResult> {
+  /** Waits for a queued commit to land and, per `durability`, to be flushed; then notifies. */
+  async #settle(
+    stage: string,
+    committing: Promise<CommitResult>,
+    durable: Promise<void> | undefined,
+  ): Promise<CommitResult> {
     let result: CommitResult;
-    let durable: Promise<void> | undefined;
     try {
-      const db = this.#journalDb(batch.stage, true);
-      const committing = this.#root.childTransaction(() =>
-        applyCommit(this.#dbs, this.#lastSeq, db, batch),
-      );
-      durable = this.#flushedNow();
       result = await committing;
     } catch (error) {
       // The cache may hold seqs of a transaction that did not commit: reload it from the db.
       this.#lastSeq.clear();
-      throw toSluiceError(error, { stage: batch.stage });
+      throw toSluiceError(error, { stage });
     }
     await durable;
     const listeners = [...this.#listeners];
     queueMicrotask(() => {
-      for (const listener of listeners) listener(batch.stage, result.lastSeq);
+      for (const listener of listeners) listener(stage, result.lastSeq);
     });
     return result;
+  }
+
+  /** Queues the commit's child transaction. */
+  #apply(batch: CommitBatch): Promise<CommitResult> {
+    const db = this.#journalDb(batch.stage, true);
+    return this.#root.childTransaction(() => applyCommit(this.#dbs, this.#lastSeq, db, batch));
   }
 
   /** Resolves when everything committed so far is as durable as `durability` promises. */
