@@ -70,6 +70,12 @@ export class LmdbJournalStore implements JournalStore {
   readonly #journals = new Map<string, JournalDb>();
   /** Last seq assigned per journal, commits in flight included; loaded lazily inside the txn. */
   readonly #lastSeq = new Map<string, number>();
+  /**
+   * With `'fsync'`, the last durable seq of each journal this process writes to. LMDB makes a
+   * commit visible before it is flushed; reads stop here so that nothing leaves the process
+   * (a sink delivery, an effect) on a record a power loss could still take back.
+   */
+  readonly #durableSeq = new Map<string, number>();
   readonly #listeners = new Set<CommitListener>();
   readonly #pending = new Set<Promise<unknown>>();
   #closed = false;
@@ -121,8 +127,10 @@ export class LmdbJournalStore implements JournalStore {
   /** Up to `limit` records after `afterSeq`; throws JournalCorruptError on a gap or bad value. */
   read(journal: string, afterSeq: number, limit: number): Promise<readonly JournalRecord[]> {
     return this.#now(() => {
-      const db = limit > 0 ? this.#journalDb(journal, false) : undefined;
-      return db === undefined ? [] : readDense(db, journal, afterSeq, limit);
+      const durable = this.#durableSeq.get(journal);
+      const visible = durable === undefined ? limit : Math.min(limit, durable - afterSeq);
+      const db = visible > 0 ? this.#journalDb(journal, false) : undefined;
+      return db === undefined ? [] : readDense(db, journal, afterSeq, visible);
     });
   }
 
@@ -150,6 +158,7 @@ export class LmdbJournalStore implements JournalStore {
     return this.#track(() => {
       let committing: Promise<CommitResult>;
       try {
+        this.#watchDurability(batch.stage);
         committing = this.#apply(batch);
       } catch (error) {
         committing = Promise.reject(toSluiceError(error, { stage: batch.stage }));
@@ -221,11 +230,21 @@ export class LmdbJournalStore implements JournalStore {
       throw toSluiceError(error, { stage });
     }
     await durable;
+    if (this.durability === 'fsync') {
+      this.#durableSeq.set(stage, Math.max(this.#durableSeq.get(stage) ?? 0, result.lastSeq));
+    }
     const listeners = [...this.#listeners];
     queueMicrotask(() => {
       for (const listener of listeners) listener(stage, result.lastSeq);
     });
     return result;
+  }
+
+  /** Before a journal's first commit in this process, everything it holds is durable. */
+  #watchDurability(journal: string): void {
+    if (this.durability !== 'fsync' || this.#durableSeq.has(journal)) return;
+    const db = this.#journalDb(journal, false);
+    this.#durableSeq.set(journal, db === undefined ? 0 : lastKey(db));
   }
 
   /** Queues the commit's child transaction. */
