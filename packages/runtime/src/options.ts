@@ -13,6 +13,12 @@ export interface RunOptions {
   /** Most records per batch, for stages that set none (default 1000). */
   readonly batchSize?: number;
   /**
+   * Backpressure: a stage that has journaled this many records more than its slowest consumer
+   * has consumed waits for it (default 50,000). Bounds memory on the in-memory store and how
+   * far a fast source runs ahead.
+   */
+  readonly maxLead?: number;
+  /**
    * Per-stage settings from configuration, by stage name. Options given to a stage in the
    * DSL win over these; an unknown stage name is an error.
    */

@@ -49,6 +49,10 @@ export function run(flow: Flow, options: RunOptions): PipelineHandle {
   let restarts = 0;
   let stopMode: StopMode | undefined;
   const settled = new Map(flow.stages.map((s) => [s.name, deferred<void>()]));
+  const consumers = new Map<string, string[]>();
+  for (const node of flow.stages) {
+    for (const edge of node.inputs) consumers.set(edge.from.name, [...(consumers.get(edge.from.name) ?? []), node.name]);
+  }
   const deps: RunnerDeps = {
     flow: flow.name,
     store,
@@ -58,6 +62,17 @@ export function run(flow: Flow, options: RunOptions): PipelineHandle {
     batchSize: options.batchSize ?? 1000,
     backoff: { minMs: options.pollMinMs ?? 2, maxMs: options.pollMaxMs ?? 200 },
     settled: (stage) => settled.get(stage)?.promise ?? Promise.resolve(),
+    consumersOf: (stage) => consumers.get(stage) ?? [],
+    leadOver: (stage, seq) => {
+      let slowest = Infinity;
+      for (const consumer of consumers.get(stage) ?? []) {
+        for (const input of runners.get(consumer)?.inputs ?? []) {
+          if (input.upstream === stage) slowest = Math.min(slowest, input.cursor);
+        }
+      }
+      return slowest === Infinity ? 0 : seq - slowest;
+    },
+    maxLead: options.maxLead ?? 50_000,
     countBatch: (stage, event) => {
       const handle = stages.get(stage)?.handle;
       if (handle?.snapshot().status === 'active') handle.send(event);

@@ -24,6 +24,12 @@ export interface RunnerDeps {
   readonly backoff: PollBackoff;
   /** Resolves when the named stage has finished: drained, stopped or failed. */
   settled(stage: string): Promise<void>;
+  /** The stages that read this stage's journal. */
+  consumersOf(stage: string): readonly string[];
+  /** Records of `stage`'s journal up to `seq` that its slowest consumer has not consumed. */
+  leadOver(stage: string, seq: number): number;
+  /** Backpressure: a stage whose lead reaches this waits for its consumers. */
+  readonly maxLead: number;
   /** Counts a committed batch on the stage's machine, in whatever state it is. */
   countBatch(stage: string, event: Extract<StageEvent, { type: 'BATCH' }>): void;
 }
@@ -74,13 +80,16 @@ export abstract class StageRunner {
   heartbeatAt: number | undefined;
   private loop: Promise<void> = Promise.resolve();
   private closed = false;
+  /** Last seq this process committed to the stage's journal (0 before the first commit). */
+  private journalSeq = 0;
 
   constructor(
     protected readonly node: StageNode,
     protected readonly deps: RunnerDeps,
   ) {
     this.log = deps.logger.child({ stage: node.name });
-    const watched = new Set(node.inputs.map((e) => e.from.name));
+    // Upstream commits bring input; consumer commits relieve backpressure.
+    const watched = new Set([...node.inputs.map((e) => e.from.name), ...deps.consumersOf(node.name)]);
     this.waker = new Waker(deps.store, watched, deps.backoff);
   }
 
@@ -174,7 +183,8 @@ export abstract class StageRunner {
   private commit(prepared: Prepared): Promise<void> {
     const { inCount, handlerMs, onCommitted } = prepared;
     const sample = { in: inCount, out: prepared.out.data, errors: prepared.out.errors, handlerMs };
-    return this.deps.store.commit(prepared.batch).then(() => {
+    return this.deps.store.commit(prepared.batch).then((result) => {
+      this.journalSeq = result.lastSeq;
       onCommitted?.();
       // Not through the loop's `report`: batches committed while draining count too.
       this.deps.countBatch(this.node.name, { type: 'BATCH', in: sample.in, out: sample.out, errors: sample.errors });
@@ -195,6 +205,13 @@ export abstract class StageRunner {
       while (!token.stopped && !this.closed) {
         this.waker.arm();
         this.heartbeatAt = this.deps.clock.now();
+        if (this.deps.leadOver(this.node.name, this.journalSeq) >= this.deps.maxLead) {
+          // Backpressure: far enough ahead of the slowest consumer; wait for it to commit.
+          await inFlight;
+          inFlight = undefined;
+          await this.waker.wait();
+          continue;
+        }
         const turn = await this.turn(inFlight);
         inFlight = undefined;
         if (turn.next === 'idle') {
