@@ -48,6 +48,7 @@ export interface SluiceConfig {
   readonly pollMaxMs: number;
   readonly stallAfterMs: number;
   readonly livenessCheckMs: number;
+  readonly maxLead: number;
   readonly drainTimeoutMs: number;
   readonly durability: LmdbDurability;
   readonly allowDefinitionChange: boolean;
@@ -93,6 +94,7 @@ export const CONFIG_KEYS: { readonly [K in TopKey]: KeySpec<SluiceConfig[K]> } =
   pollMaxMs: { doc: 'longest poll backoff', parse: positiveInteger, default: 200, flag: 'poll-max-ms' },
   stallAfterMs: { doc: 'an edge with lag whose cursor has not moved this long is stalled', parse: positiveInteger, default: 30_000, flag: 'stall-after-ms' },
   livenessCheckMs: { doc: 'how often lag and stalls are checked', parse: positiveInteger, default: 1000, flag: 'liveness-check-ms' },
+  maxLead: { doc: 'backpressure: a stage this many records ahead of its slowest consumer waits', parse: positiveInteger, default: 50_000, flag: 'max-lead' },
   drainTimeoutMs: {
     doc: 'on SIGINT/SIGTERM, how long to drain before cancelling',
     parse: positiveInteger,
