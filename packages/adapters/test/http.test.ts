@@ -317,6 +317,20 @@ describe('ops server', () => {
       await late.ended;
     });
 
+    it('replays the journaled records after ?after= (or Last-Event-ID), then goes on live, each once', async () => {
+      const { url } = await start();
+      await post(`${url}/control`, { action: 'pause' });
+      await handle.waitFor((s) => s.value === 'paused', 2000);
+      const events = await sse(`${url}/events?after=0`);
+      await events.waitFor((f) => f.event === 'signal');
+      await post(`${url}/control`, { action: 'resume' });
+      await events.waitFor((f) => f.event === 'pipeline.state' && f.data?.includes('"to":"running"') === true && Number(f.id) > 10);
+      const ids = events.frames.flatMap((f) => (f.id === undefined ? [] : [Number(f.id)]));
+      expect(ids[0]).to.equal(1);
+      expect(events.frames.find((f) => f.id === '1')?.event).to.equal('run.started');
+      expect(ids).to.deep.equal(Array.from({ length: ids.length }, (_, i) => i + 1));
+    });
+
     it('sends comment heartbeats', async () => {
       const { url } = await start({ heartbeatMs: 20 });
       const events = await sse(`${url}/events`);

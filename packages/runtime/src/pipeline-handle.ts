@@ -34,6 +34,8 @@ export interface PipelineHandle
   status(): Promise<FlowStatus>;
   /** Activity-log records as they become durable; completes when the run ends. */
   readonly activity$: Observable<ActivityRecord>;
+  /** Up to `limit` activity-log records with seq > `afterSeq`, earlier runs' included; while the run is open. */
+  activityAfter(afterSeq: number, limit?: number): Promise<readonly ActivityRecord[]>;
   /** Settles when the run ends, like awaiting the handle. */
   readonly done: Promise<RunSummary>;
 }

@@ -9,7 +9,7 @@ import {
   type StageNode,
 } from '@sluice/core';
 import { createHandle, createPipelineActor, type PipelineActor, type PipelineEvent, type PipelineSnapshot, type StopMode } from '@sluice/fsm';
-import type { ActivityEntry } from './activity.ts';
+import { SYSTEM_JOURNAL, type ActivityEntry, type ActivityRecord } from './activity.ts';
 import { ActivityLog } from './activity-log.ts';
 import { deferred } from './deferred.ts';
 import { LivenessMonitor } from './liveness.ts';
@@ -246,6 +246,10 @@ export function run(flow: Flow, options: RunOptions): PipelineHandle {
     flow,
     done,
     activity$: activity.records$,
+    activityAfter: async (afterSeq, limit = 1000) =>
+      (await store.read(SYSTEM_JOURNAL, afterSeq, limit)).map(
+        (r) => ({ ...(r.payload as ActivityEntry), seq: r.seq, at: r.at }),
+      ),
     status,
     stage: (name) => stages.get(name)?.handle,
     pause: (source = 'api') => signal({ type: 'PAUSE' }, source),

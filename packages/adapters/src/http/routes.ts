@@ -22,6 +22,15 @@ export interface RouteContext {
 
 const READ = ['GET', 'HEAD'] as const;
 
+/** Where an `/events` client resumes: its `Last-Event-ID` header, or `?after=<seq>`. */
+function resumeAfter(req: IncomingMessage): number | undefined {
+  const header = req.headers['last-event-id'];
+  const query = new URL(req.url ?? '/', 'http://localhost').searchParams.get('after');
+  const raw = typeof header === 'string' ? header : query;
+  const seq = raw === null ? NaN : Number(raw);
+  return Number.isSafeInteger(seq) && seq >= 0 ? seq : undefined;
+}
+
 /** The ops server's routes by path. */
 export function opsRoutes({ handle, metrics, streams }: RouteContext): ReadonlyMap<string, Route> {
   return new Map<string, Route>([
@@ -31,6 +40,6 @@ export function opsRoutes({ handle, metrics, streams }: RouteContext): ReadonlyM
     ['/health/ready', { methods: READ, serve: (_req, res) => serveHealth(res, handle, 'ready') }],
     ['/flow', { methods: READ, serve: (_req, res) => serveFlow(res, handle) }],
     ['/control', { methods: ['POST'], serve: (req, res) => serveControl(req, res, handle) }],
-    ['/events', { methods: ['GET'], serve: (_req, res) => streams.serve(res, handle) }],
+    ['/events', { methods: ['GET'], serve: (req, res) => streams.serve(res, handle, resumeAfter(req)) }],
   ]);
 }
