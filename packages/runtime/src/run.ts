@@ -9,7 +9,7 @@ import {
   type StageNode,
 } from '@sluice/core';
 import { createHandle, createPipelineActor, type PipelineActor, type PipelineEvent, type PipelineSnapshot, type StopMode } from '@sluice/fsm';
-import { SYSTEM_JOURNAL, type ActivityEntry, type ActivityRecord } from './activity.ts';
+import { SYSTEM_JOURNAL, type ActivityEntry } from './activity.ts';
 import { ActivityLog } from './activity-log.ts';
 import { deferred } from './deferred.ts';
 import { LivenessMonitor } from './liveness.ts';
