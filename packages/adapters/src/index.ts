@@ -58,7 +58,7 @@ export {
   STATELY_INSPECTOR_URL,
   type StatelyInspector,
   type StatelyInspectorOptions,
-} from './cli/stately-inspector.ts';
+} from './inspect/stately-inspector.ts';
 export {
   LmdbJournalStore,
   type LmdbDurability,

@@ -10,7 +10,7 @@ import {
 } from '@sluice/core';
 import type { InspectionObserver } from '@sluice/fsm';
 import { run as runWith, type PipelineHandle, type RunOptions } from '@sluice/runtime';
-import { startStatelyInspector, type StatelyInspector } from './cli/stately-inspector.ts';
+import { startStatelyInspector, type StatelyInspector } from './inspect/stately-inspector.ts';
 import { resolveConfig, type ConfigInput, type ResolvedConfig } from './config/resolve-config.ts';
 import type { StageSettings } from './config/schema.ts';
 import { startOpsServer, type OpsServer } from './http/ops-server.ts';

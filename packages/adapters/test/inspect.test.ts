@@ -3,7 +3,7 @@ import WebSocket from 'ws';
 import { createMemoryJournalStore, flow, sink, source, transform, type Flow, type JournalStore } from '@sluice/core';
 import type { InspectionEvent } from '@sluice/fsm';
 import { run } from '@sluice/runtime';
-import { startStatelyInspector } from '../src/cli/stately-inspector.ts';
+import { startStatelyInspector } from '../src/inspect/stately-inspector.ts';
 import { arraySource, run as runLocal } from '../src/index.ts';
 
 const STAGE_PATH = ['initializing', 'ready', 'running', 'draining', 'drained'];

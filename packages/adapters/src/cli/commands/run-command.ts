@@ -8,7 +8,7 @@ import type { Command } from '../command.ts';
 import { configFlagHelp, configFlagOptions, configInput } from '../config-flags.ts';
 import { loadFlow } from '../load-flow.ts';
 import { ProgressDisplay } from '../progress.ts';
-import { STATELY_INSPECTOR_URL } from '../stately-inspector.ts';
+import { STATELY_INSPECTOR_URL } from '../../inspect/stately-inspector.ts';
 import { formatSummary } from '../summary.ts';
 
 const USAGE = `usage: sluice run <flow-file> [options]
