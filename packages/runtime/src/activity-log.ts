@@ -12,11 +12,36 @@ export class ActivityLog {
   private queue: { entry: ActivityEntry; at: number }[] = [];
   private writing: Promise<void> = Promise.resolve();
   private waiters: { resolve: () => void; reject: (error: unknown) => void }[] = [];
+  /** Entries recorded before `open`: nothing may be written until recovery accepts the store. */
+  private held: ActivityEntry[] | undefined = [];
 
   constructor(
     private readonly store: JournalStore,
     private readonly clock: Clock,
+    private readonly onError: (error: unknown) => void,
   ) {}
+
+  /** True once `open` was called. */
+  get opened(): boolean {
+    return this.held === undefined;
+  }
+
+  /** Starts writing: `first` (written ahead, awaited), then what was recorded meanwhile. */
+  async open(first: readonly ActivityEntry[]): Promise<void> {
+    const held = this.held ?? [];
+    this.held = undefined;
+    await Promise.all(first.map((entry) => this.append(entry)));
+    for (const entry of held) this.record(entry);
+  }
+
+  /** Records an entry without waiting for it; held until `open`, dropped if never opened. */
+  record(entry: ActivityEntry): void {
+    if (this.held !== undefined) {
+      this.held.push(entry);
+      return;
+    }
+    this.append(entry).catch(this.onError);
+  }
 
   /** Activity records as they become durable. */
   get records$(): Observable<ActivityRecord> {

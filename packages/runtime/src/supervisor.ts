@@ -1,0 +1,258 @@
+import {
+  ErrorCode,
+  FlowDefinitionError,
+  SluiceError,
+  noopMetrics,
+  silentLogger,
+  systemClock,
+  type Clock,
+  type Flow,
+  type Logger,
+  type Metrics,
+} from '@sluice/core';
+import {
+  createPipelineActor,
+  type PipelineActor,
+  type PipelineEvent,
+  type PipelineSnapshot,
+  type StageSnapshot,
+  type StopMode,
+} from '@sluice/fsm';
+import { ActivityLog } from './activity-log.ts';
+import { deferred, type Deferred } from './deferred.ts';
+import { LivenessMonitor, type StallChange } from './liveness.ts';
+import type { RunOptions, RunSummary } from './options.ts';
+import { recover } from './recovery.ts';
+import { createRunnerSet } from './runner-set.ts';
+import type { StageRunner } from './stage-runner.ts';
+import { watchStages, type WatchedStage } from './stage-watch.ts';
+import type { EdgeStatus, FlowStatus } from './status.ts';
+import { flowStatus, summarize } from './summary.ts';
+
+/**
+ * Supervises one run of a flow: binds the stage runners into the machines, recovers the data
+ * directory before any stage starts, writes the activity log, watches liveness and turns the
+ * pipeline's end into a summary. `run` wraps it in a PipelineHandle.
+ */
+export class Supervisor {
+  readonly runId: string;
+  readonly activity: ActivityLog;
+  readonly actor: PipelineActor;
+  readonly stages: Map<string, WatchedStage>;
+  readonly done: Promise<RunSummary>;
+  private readonly logger: Logger;
+  private readonly metrics: Metrics;
+  private readonly clock: Clock;
+  private readonly settled: ReadonlyMap<string, Deferred<void>>;
+  private readonly runners: ReadonlyMap<string, StageRunner>;
+  private readonly monitor: LivenessMonitor;
+  private readonly startedAt: number;
+  private restarts = 0;
+  private stopMode: StopMode | undefined;
+  private pipelineState: string;
+  /** Edges as they were when the run ended: status() must not read a store that is closed. */
+  private finalEdges: Map<string, EdgeStatus[]> | undefined;
+
+  constructor(
+    readonly flow: Flow,
+    private readonly options: RunOptions,
+  ) {
+    this.runId = options.runId ?? globalThis.crypto.randomUUID();
+    this.logger = (options.logger ?? silentLogger).child({ flow: flow.name, run: this.runId });
+    this.metrics = options.metrics ?? noopMetrics;
+    this.clock = options.clock ?? systemClock;
+    this.startedAt = this.clock.now();
+    this.activity = new ActivityLog(options.store, this.clock, (error) =>
+      this.logger.error({ err: error }, 'activity log write failed'),
+    );
+    this.settled = new Map(flow.stages.map((s) => [s.name, deferred<void>()]));
+    this.runners = createRunnerSet(flow, options, {
+      flow: flow.name,
+      store: options.store,
+      logger: this.logger,
+      metrics: this.metrics,
+      clock: this.clock,
+      backoff: { minMs: options.pollMinMs ?? 2, maxMs: options.pollMaxMs ?? 200 },
+      settled: (stage) => this.settled.get(stage)?.promise ?? Promise.resolve(),
+      countBatch: (stage, event) => {
+        const handle = this.stages.get(stage)?.handle;
+        if (handle?.snapshot().status === 'active') handle.send(event);
+      },
+    });
+    this.monitor = new LivenessMonitor(options.store, this.runners, this.clock, {
+      checkEveryMs: options.livenessCheckMs ?? 1000,
+      stallAfterMs: options.stallAfterMs ?? 30_000,
+    });
+    this.actor = this.createActor();
+    this.pipelineState = this.actor.getSnapshot().value;
+    this.stages = watchStages(this.actor, new Set(this.settled.keys()), (stage, from, to) =>
+      this.onStageTransition(stage, from, to),
+    );
+    this.actor.subscribe((s) => this.onPipelineSnapshot(s));
+    this.done = finished(this.actor).then((final) => this.finish(final));
+  }
+
+  /** Starts the pipeline. */
+  start(): void {
+    this.actor.start();
+    this.actor.send({ type: 'START' });
+    this.logger.info({ stages: this.flow.stages.length, store: this.options.store.kind }, 'flow started');
+  }
+
+  /** Sends a control event, recording the signal and its source in the activity log. */
+  signal(event: PipelineEvent, source: string): void {
+    if (event.type === 'PAUSE' || event.type === 'RESUME' || event.type === 'STOP') {
+      const signal = event.type === 'PAUSE' ? 'pause' : event.type === 'RESUME' ? 'resume' : 'stop';
+      const mode = event.type === 'STOP' ? { mode: event.mode } : {};
+      this.activity.record({ type: 'signal', run: this.runId, signal, source, ...mode });
+      if (event.type === 'STOP' && (this.stopMode === undefined || event.mode === 'cancel')) this.stopMode = event.mode;
+    }
+    // Control after the run ended is a no-op, not an event to a stopped actor.
+    if (this.actor.getSnapshot().status === 'active') this.actor.send(event);
+  }
+
+  /** The flow's status now (or as it ended). */
+  async status(): Promise<FlowStatus> {
+    return flowStatus({
+      flow: this.flow,
+      runId: this.runId,
+      state: this.actor.getSnapshot().value,
+      startedAt: this.startedAt,
+      now: this.clock.now(),
+      restarts: this.restarts,
+      stages: this.stages,
+      runners: this.runners,
+      edges: await this.edges(),
+    });
+  }
+
+  private createActor(): PipelineActor {
+    const runner = (stage: string): StageRunner => {
+      const found = this.runners.get(stage);
+      if (found === undefined) throw new FlowDefinitionError(`no stage "${stage}" in flow "${this.flow.name}"`, stage);
+      return found;
+    };
+    return createPipelineActor({
+      input: {
+        flow: this.flow.name,
+        stages: this.flow.stages.map((s) => s.name),
+        sources: this.flow.stages.filter((s) => s.kind === 'source').map((s) => s.name),
+      },
+      io: {
+        initialize: (stage) => runner(stage).initialize(),
+        process: (stage, report) => runner(stage).start(report),
+        drain: (stage, reason) => runner(stage).finish(reason),
+      },
+      materialize: () => this.materialize(),
+      ...(this.options.inspect === undefined ? {} : { inspect: this.options.inspect }),
+    });
+  }
+
+  /** Before any stage: recover the data directory, then write the run-started record ahead. */
+  private async materialize(): Promise<void> {
+    const { store, allowDefinitionChange = false } = this.options;
+    const report = await recover(store, this.flow, allowDefinitionChange);
+    this.restarts = report.restarts;
+    if (report.unclean !== undefined) {
+      const { previousRun, lastSeq, message } = report.unclean;
+      this.logger.warn({ previousRun, lastSeq }, message);
+    }
+    await this.activity.open([
+      ...(report.unclean === undefined ? [] : [{ type: 'run.recovered' as const, run: this.runId, ...report.unclean }]),
+      {
+        type: 'run.started',
+        run: this.runId,
+        flow: this.flow.name,
+        definitionHash: this.flow.definitionHash,
+        stages: this.flow.stages.map((s) => s.name),
+        options: this.options.configuration ?? {},
+        pid: this.options.pid,
+        restarts: this.restarts,
+      },
+    ]);
+    this.metrics.flowStarted({ startedAt: this.startedAt, restarts: this.restarts });
+    await this.options.beforeStart?.();
+  }
+
+  private onStageTransition(stage: string, from: string, to: StageSnapshot): void {
+    this.metrics.stageState(stage, to.value);
+    const error = to.value === 'failed' ? to.context.error : undefined;
+    this.activity.record({ type: 'stage.state', run: this.runId, stage, from, to: to.value, ...(error === undefined ? {} : { error }) });
+    if (to.status === 'done' || to.value === 'failed') this.settled.get(stage)?.resolve();
+  }
+
+  private onPipelineSnapshot(snapshot: PipelineSnapshot): void {
+    if (snapshot.value === this.pipelineState) return;
+    this.activity.record({ type: 'pipeline.state', run: this.runId, from: this.pipelineState, to: snapshot.value });
+    this.pipelineState = snapshot.value;
+    this.metrics.flowState(snapshot.value);
+    if (snapshot.value === 'running') {
+      this.monitor.start(
+        (stage) => this.isRunning(stage),
+        (stage, edge) => this.metrics.lag(stage, edge.upstream, edge.lag),
+        (change) => this.onStall(change),
+      );
+    }
+  }
+
+  private onStall(change: StallChange): void {
+    this.metrics.stalled(change.stage, change.upstream, change.stalled);
+    const fields = { stage: change.stage, upstream: change.upstream, lag: change.lag };
+    if (change.stalled) {
+      this.logger.warn(
+        fields,
+        `stage "${change.stage}" is stalled: ${String(change.lag)} records from "${change.upstream}" waiting, cursor still for ${String(change.sinceMs)} ms`,
+      );
+    } else {
+      this.logger.info(fields, `stage "${change.stage}" moves again`);
+    }
+    this.activity.record({ type: change.stalled ? 'stage.stalled' : 'stage.unstalled', run: this.runId, ...change });
+  }
+
+  private isRunning(stage: string): boolean {
+    return this.stages.get(stage)?.last.value === 'running';
+  }
+
+  private async edges(): Promise<Map<string, EdgeStatus[]>> {
+    return this.finalEdges ?? (await this.monitor.edges((stage) => this.isRunning(stage)));
+  }
+
+  /** After the pipeline's end: release the stages, write the shutdown record, summarize. */
+  private async finish(final: PipelineSnapshot): Promise<RunSummary> {
+    this.monitor.stop();
+    try {
+      this.finalEdges = await this.edges().catch(() => new Map<string, EdgeStatus[]>());
+      await Promise.all([...this.runners.values()].map((r) => r.close()));
+      if (this.activity.opened) await this.writeShutdown(final);
+    } finally {
+      this.activity.complete();
+      this.actor.stop();
+      await this.options.afterEnd?.();
+    }
+    const summary = summarize(this.flow.name, this.runId, final, this.stages, this.clock.now() - this.startedAt);
+    this.logger.info({ state: summary.state, elapsedMs: summary.elapsedMs }, `flow ${summary.state}`);
+    if (summary.state !== 'failed') return summary;
+    const failure = summary.failure;
+    throw new SluiceError(ErrorCode.HandlerFailed, `flow "${this.flow.name}" failed: ${failure?.error ?? 'unknown error'}`, {
+      ...(failure === undefined ? {} : { stage: failure.stage }),
+    });
+  }
+
+  private async writeShutdown(final: PipelineSnapshot): Promise<void> {
+    const clean = final.value === 'completed' || (final.value === 'stopped' && this.stopMode === 'graceful');
+    if (clean) this.activity.record({ type: 'drain.completed', run: this.runId, elapsedMs: this.clock.now() - this.startedAt });
+    const reason = final.context.failure?.error;
+    this.activity.record({ type: 'shutdown', run: this.runId, clean, state: final.value, ...(reason === undefined ? {} : { reason }) });
+    await this.activity.flush();
+  }
+}
+
+function finished(actor: PipelineActor): Promise<PipelineSnapshot> {
+  return new Promise((resolve) => {
+    const check = (s: PipelineSnapshot): void => {
+      if (s.hasTag('terminal')) resolve(s);
+    };
+    actor.subscribe({ next: check, error: () => resolve(actor.getSnapshot()) });
+    check(actor.getSnapshot());
+  });
+}
