@@ -25,10 +25,12 @@ export interface SinkRef {
 /** The element type of a StageRef. */
 export type OutputOf<R> = R extends StageRef<infer T> ? T : never;
 
-const ref = <T>(from: StageNode, port?: number): StageRef<T> =>
+/** A typed reference to `from`, or to one port of a route. Internal to the DSL. */
+export const ref = <T>(from: StageNode, port?: number): StageRef<T> =>
   ({ edge: port === undefined ? { from } : { from, port } });
 
-function checkName(name: string): string {
+/** Checks a stage name (letters, digits, `.`, `_`, `-`). Internal to the DSL. */
+export function checkName(name: string): string {
   if (!/^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$/.test(name)) {
     throw new FlowDefinitionError(
       `stage name "${name}" is invalid: use 1-100 letters, digits, '.', '_' or '-', starting with a letter or digit`,

@@ -42,7 +42,7 @@ export type {
   StageContext,
   StatefulHandler,
 } from './handlers.ts';
-export type { Edge, StageKind, StageNode, StageOptions } from './stage-node.ts';
+export type { Edge, JoinKey, StageKind, StageNode, StageOptions } from './stage-node.ts';
 export {
   filter,
   flatMap,
@@ -56,5 +56,6 @@ export {
   type SinkRef,
   type StageRef,
 } from './dsl.ts';
+export { first, join, type JoinSpec } from './join.ts';
 export { validateGraph, type GraphNode } from './graph.ts';
 export { flow, type Flow } from './flow.ts';

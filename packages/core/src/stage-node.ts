@@ -38,7 +38,17 @@ export type StageNode =
       readonly select: (value: unknown) => number;
       readonly ports: number;
     })
+  | (NodeBase & {
+      readonly kind: 'join';
+      readonly keys: readonly [(value: unknown) => JoinKey, (value: unknown) => JoinKey];
+      readonly combine: (left: unknown, right: unknown) => unknown;
+      readonly unmatched: 'error' | 'drop';
+    })
+  | (NodeBase & { readonly kind: 'first'; readonly key: (value: unknown) => JoinKey })
   | (NodeBase & { readonly kind: 'sink'; readonly handler: SinkHandler<unknown> });
+
+/** A key that joins or deduplicates records; compared as a string. */
+export type JoinKey = string | number;
 
 /** The kinds of stage. */
 export type StageKind = StageNode['kind'];

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { flow, route, sink, source, stateful, transform, type StageRef } from '@sluice/core';
+import { first, flow, join, route, sink, source, stateful, transform, type StageRef } from '@sluice/core';
 import { dropSink, idleSource } from './support.ts';
 
 // Compile-time checks: `pnpm typecheck` fails if any @ts-expect-error line stops being an error.
@@ -33,5 +33,24 @@ describe('DSL typing', () => {
   it('infers edge types (checked by tsc; this only keeps the file in the suite)', () => {
     expect(flow('typed', [sink('out', totalRef, dropSink<number>())]).stages).to.have.length(3);
     expect(wrongRef).to.equal(total);
+  });
+});
+
+// Joins: each side's key function takes that side's type; combine gets both.
+const customers = source('customers', idleSource<{ readonly name: string }>());
+const joined = join('by-name', orders, customers, {
+  leftKey: (o) => o.id,
+  rightKey: (c) => c.name,
+  combine: (o, c) => ({ id: o.id, customer: c.name }),
+});
+const joinedRef: StageRef<{ id: string; customer: string }> = joined;
+// @ts-expect-error the right key function gets the right side's type, which has no qty
+join('bad-join', orders, customers, { leftKey: (o) => o.id, rightKey: (c) => c.qty, combine: () => 1 }); // eslint-disable-line @typescript-eslint/no-unsafe-return
+// @ts-expect-error first-of-N takes upstreams of one type
+first('bad-first', [orders, ids], (x) => String(x)); // eslint-disable-line @typescript-eslint/no-base-to-string
+
+describe('join typing', () => {
+  it('types the joined output (checked by tsc)', () => {
+    expect(joinedRef).to.equal(joined);
   });
 });

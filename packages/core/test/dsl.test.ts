@@ -1,8 +1,10 @@
 import { expect } from 'chai';
 import {
   FlowDefinitionError,
+  first,
   flatMap,
   flow,
+  join,
   merge,
   route,
   sink,
@@ -62,6 +64,13 @@ describe('flow DSL', () => {
     expect(() => source('$system', idleSource())).to.throw(FlowDefinitionError);
     const nums = source('nums', idleSource<number>());
     expect(() => route('one', nums, () => 0, 1)).to.throw(FlowDefinitionError, /route "one" needs 2-64 ports/);
+  });
+
+  it('refuses a join or first-of-N that reads the same upstream twice, naming it', () => {
+    const nums = source('nums', idleSource<number>());
+    expect(() => join('self', nums, nums, { leftKey: String, rightKey: String, combine: (a, b) => a + b }))
+      .to.throw(FlowDefinitionError, /stage "self" reads the same upstream twice/);
+    expect(() => first('dup-first', [nums, nums], String)).to.throw(FlowDefinitionError, /reads the same upstream twice/);
   });
 
   it('hashes the topology: equal for equal graphs, different when a stage is renamed', () => {

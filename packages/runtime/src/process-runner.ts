@@ -39,7 +39,7 @@ export class ProcessRunner extends StageRunner {
     const started = performance.now();
     for (const { input, records } of read.batches) {
       for (const record of records) {
-        const pending = this.handle(processor, record, input.upstream, out);
+        const pending = this.handle(processor, record, input, out);
         if (pending !== undefined) {
           await pending;
           out.tick();
@@ -65,9 +65,10 @@ export class ProcessRunner extends StageRunner {
   }
 
   /** Handles one record; returns a promise only for an asynchronous handler. */
-  private handle(processor: Processor, record: JournalRecord, upstream: string, out: BatchOutput): Promise<void> | undefined {
+  private handle(processor: Processor, record: JournalRecord, input: Input, out: BatchOutput): Promise<void> | undefined {
+    const { upstream } = input;
     try {
-      const pending = processor.handle(record, upstream, out);
+      const pending = processor.handle(record, upstream, out, input.index);
       if (pending === undefined) return undefined;
       return pending.catch((error: unknown) => this.fail(processor, error, record, upstream, out));
     } catch (error) {

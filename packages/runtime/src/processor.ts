@@ -1,10 +1,14 @@
 import type { JournalRecord, StageNode } from '@sluice/core';
 import type { BatchOutput } from './batch-output.ts';
+import { firstProcessor, joinProcessor } from './join-processor.ts';
 
 /** Handles the input records of a transform, route or stateful stage. */
 export interface Processor {
-  /** Handles one data record; a throw is caught by the caller and sent to the error lane. */
-  handle(input: JournalRecord, upstream: string, out: BatchOutput): Promise<void> | void;
+  /**
+   * Handles one data record from input number `inputIndex` (in DSL order); a throw is caught
+   * by the caller and sent to the error lane.
+   */
+  handle(input: JournalRecord, upstream: string, out: BatchOutput, inputIndex: number): Promise<void> | void;
   /** Emits what the stage owes when all its inputs have ended. */
   end(out: BatchOutput): void;
   /** The state to commit with this batch; undefined when the stage keeps none. */
@@ -104,6 +108,10 @@ export function createProcessor(node: StageNode, saved: unknown): Processor {
       return routeProcessor(node);
     case 'stateful':
       return statefulProcessor(node, saved);
+    case 'join':
+      return joinProcessor(node, saved);
+    case 'first':
+      return firstProcessor(node, saved);
     case 'source':
     case 'sink':
       throw new TypeError(`stage "${node.name}" is a ${node.kind}; it has no processor`);

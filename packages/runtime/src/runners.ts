@@ -15,6 +15,8 @@ export function createRunner(node: StageNode, deps: RunnerDeps): StageRunner {
     case 'flatMap':
     case 'route':
     case 'stateful':
+    case 'join':
+    case 'first':
       return new ProcessRunner(node, deps);
   }
 }

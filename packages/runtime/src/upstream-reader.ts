@@ -2,6 +2,8 @@ import type { Edge, JournalRecord, JournalStore } from '@sluice/core';
 
 /** One input of a stage: an upstream journal, the port read, and the durable cursor. */
 export interface Input {
+  /** Position among the stage's inputs, in the order the DSL gave them. */
+  readonly index: number;
   readonly upstream: string;
   readonly port: number | undefined;
   /** Cursor key: the upstream name, with `#port` for a route output. */
@@ -55,7 +57,8 @@ export class UpstreamReader {
     private readonly stage: string,
     edges: readonly Edge[],
   ) {
-    this.inputs = edges.map((edge) => ({
+    this.inputs = edges.map((edge, index) => ({
+      index,
       upstream: edge.from.name,
       port: edge.port,
       key: edge.port === undefined ? edge.from.name : `${edge.from.name}#${String(edge.port)}`,
