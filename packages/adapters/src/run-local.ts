@@ -195,11 +195,13 @@ function runtimeOnly(options: LocalRunOptions): Partial<RunOptions> {
   return Object.fromEntries(Object.entries(options).filter(([key, value]) => !LOCAL_KEYS.has(key) && value !== undefined));
 }
 
-/** The per-stage settings the runtime applies (batch size); retry and concurrency are only recorded. */
+/** The per-stage settings the runtime applies (batch size, retry); concurrency is only recorded. */
 function stageOptions(stages: Readonly<Record<string, StageSettings>>): Record<string, StageOptions> {
   const options: Record<string, StageOptions> = {};
   for (const [stage, settings] of Object.entries(stages)) {
-    if (settings.batchSize !== undefined) options[stage] = { batchSize: settings.batchSize };
+    const { batchSize, retry } = settings;
+    if (batchSize === undefined && retry === undefined) continue;
+    options[stage] = { ...(batchSize === undefined ? {} : { batchSize }), ...(retry === undefined ? {} : { retry }) };
   }
   return options;
 }

@@ -42,7 +42,7 @@ export type {
   StageContext,
   StatefulHandler,
 } from './handlers.ts';
-export type { Edge, JoinKey, StageKind, StageNode, StageOptions } from './stage-node.ts';
+export type { Edge, JoinKey, RetryPolicy, StageKind, StageNode, StageOptions } from './stage-node.ts';
 export {
   filter,
   flatMap,

@@ -6,10 +6,24 @@ import type {
   StatefulHandler,
 } from './handlers.ts';
 
+/**
+ * How often a handler is tried on one record before the record goes to the error lane.
+ * A TerminalError is never retried; a RetryableError waits its own `retryAfterMs`; any other
+ * error waits `backoffMs` doubled per attempt.
+ */
+export interface RetryPolicy {
+  /** Attempts in all, the first included (default 3; 1 = no retry). */
+  readonly maxAttempts?: number;
+  /** Wait before the second attempt; doubles for each one after (default 100). */
+  readonly backoffMs?: number;
+}
+
 /** Per-stage settings. */
 export interface StageOptions {
   /** Most records read, handled and committed together. */
   readonly batchSize?: number;
+  /** Retries of a failing handler call (transform, flatMap, route, stateful, join). */
+  readonly retry?: RetryPolicy;
 }
 
 /** An edge into a stage: the upstream node and, for route outputs, the port read. */

@@ -2,6 +2,7 @@ import type { JournalRecord } from '@sluice/core';
 import type { BatchOutput } from './batch-output.ts';
 import { createProcessor, type Processor } from './processor.ts';
 import { StageRunner, type Prepared } from './stage-runner.ts';
+import { retryDelay, sleep } from './retry.ts';
 import { UpstreamReader, type Input } from './upstream-reader.ts';
 
 /**
@@ -64,17 +65,42 @@ export class ProcessRunner extends StageRunner {
     return Promise.resolve();
   }
 
-  /** Handles one record; returns a promise only for an asynchronous handler. */
-  private handle(processor: Processor, record: JournalRecord, input: Input, out: BatchOutput): Promise<void> | undefined {
-    const { upstream } = input;
+  /**
+   * Handles one record; returns a promise only for an asynchronous handler or a retry. A
+   * failing call is retried per the stage's retry policy, then the record goes to the error lane.
+   */
+  private handle(
+    processor: Processor,
+    record: JournalRecord,
+    input: Input,
+    out: BatchOutput,
+    attempt = 1,
+  ): Promise<void> | undefined {
     try {
-      const pending = processor.handle(record, upstream, out, input.index);
+      const pending = processor.handle(record, input.upstream, out, input.index);
       if (pending === undefined) return undefined;
-      return pending.catch((error: unknown) => this.fail(processor, error, record, upstream, out));
+      return pending.catch((error: unknown) => this.retryOrFail(processor, error, record, input, out, attempt));
     } catch (error) {
-      this.fail(processor, error, record, upstream, out);
+      return this.retryOrFail(processor, error, record, input, out, attempt);
+    }
+  }
+
+  private retryOrFail(
+    processor: Processor,
+    error: unknown,
+    record: JournalRecord,
+    input: Input,
+    out: BatchOutput,
+    attempt: number,
+  ): Promise<void> | undefined {
+    const delay = retryDelay(this.deps.retry, error, attempt);
+    if (delay === undefined) {
+      this.fail(processor, error, record, input.upstream, out);
       return undefined;
     }
+    processor.rollback();
+    this.log.warn({ seq: record.seq, attempt, delayMs: delay, err: error }, `stage "${this.node.name}": attempt ${String(attempt)} failed; retrying`);
+    return sleep(delay).then(() => this.handle(processor, record, input, out, attempt + 1));
   }
 
   private fail(processor: Processor, error: unknown, record: JournalRecord, upstream: string, out: BatchOutput): void {

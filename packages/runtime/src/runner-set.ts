@@ -5,15 +5,15 @@ import { createRunner } from './runners.ts';
 import type { RunnerDeps, StageRunner } from './stage-runner.ts';
 
 /** What the runners need from the supervisor that builds them. */
-export type SharedDeps = Omit<RunnerDeps, 'batchSize' | 'consumersOf' | 'leadOver' | 'maxLead' | 'countBatch'> & {
+export type SharedDeps = Omit<RunnerDeps, 'batchSize' | 'retry' | 'consumersOf' | 'leadOver' | 'maxLead' | 'countBatch'> & {
   /** Counts a batch on the stage's machine (a no-op once it has stopped). */
   readonly countBatch: (stage: string, event: Extract<StageEvent, { type: 'BATCH' }>) => void;
 };
 
 /**
  * Builds one runner per stage, with the graph facts they share: who consumes whom (for
- * backpressure) and each stage's batch size (DSL option > configured stage setting > run
- * default). Settings for a stage that is not in the flow are refused, naming it.
+ * backpressure), each stage's batch size (DSL option > configured stage setting > run
+ * default) and retry policy (DSL option > configured stage setting). Settings for a stage that is not in the flow are refused, naming it.
  */
 export function createRunnerSet(flow: Flow, options: RunOptions, shared: SharedDeps): ReadonlyMap<string, StageRunner> {
   for (const name of Object.keys(options.stages ?? {})) {
@@ -26,7 +26,7 @@ export function createRunnerSet(flow: Flow, options: RunOptions, shared: SharedD
     for (const edge of node.inputs) consumers.set(edge.from.name, [...(consumers.get(edge.from.name) ?? []), node.name]);
   }
   const runners = new Map<string, StageRunner>();
-  const deps: Omit<RunnerDeps, 'batchSize'> = {
+  const deps: Omit<RunnerDeps, 'batchSize' | 'retry'> = {
     ...shared,
     consumersOf: (stage) => consumers.get(stage) ?? [],
     leadOver: (stage, seq) => {
@@ -42,6 +42,9 @@ export function createRunnerSet(flow: Flow, options: RunOptions, shared: SharedD
   };
   const batchSizeOf = (node: StageNode): number =>
     node.options.batchSize ?? options.stages?.[node.name]?.batchSize ?? options.batchSize ?? 1000;
-  for (const node of flow.stages) runners.set(node.name, createRunner(node, { ...deps, batchSize: batchSizeOf(node) }));
+  for (const node of flow.stages) {
+    const retry = node.options.retry ?? options.stages?.[node.name]?.retry;
+    runners.set(node.name, createRunner(node, { ...deps, batchSize: batchSizeOf(node), ...(retry === undefined ? {} : { retry }) }));
+  }
   return runners;
 }

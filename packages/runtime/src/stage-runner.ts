@@ -5,6 +5,7 @@ import {
   type JournalStore,
   type Logger,
   type Metrics,
+  type RetryPolicy,
   type StageContext,
   type StageNode,
 } from '@sluice/core';
@@ -28,6 +29,8 @@ export interface RunnerDeps {
   consumersOf(stage: string): readonly string[];
   /** Records of `stage`'s journal up to `seq` that its slowest consumer has not consumed. */
   leadOver(stage: string, seq: number): number;
+  /** Retries of a failing handler call; none when undefined. */
+  readonly retry?: RetryPolicy;
   /** Backpressure: a stage whose lead reaches this waits for its consumers. */
   readonly maxLead: number;
   /** Counts a committed batch on the stage's machine, in whatever state it is. */

@@ -22,7 +22,7 @@ export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', '
 /** A log level. */
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
-/** Retry settings of a stage (validated and recorded; the runtime does not apply them yet). */
+/** Retry settings of a stage: attempts in all, and the first backoff (doubled per attempt). */
 export interface RetrySettings {
   readonly maxAttempts?: number;
   readonly backoffMs?: number;
