@@ -40,7 +40,7 @@ describe('retry policies', () => {
   it('gives up after maxAttempts and sends the record to the error lane with the last reason', async () => {
     const store = createMemoryJournalStore();
     let calls = 0;
-    const broken = transform('broken', source('nums', items([7])), (n: number): number => {
+    const broken = transform('broken', source('nums', items([7])), (_n: number): number => {
       calls++;
       throw new RetryableError(`still down (${String(calls)})`, 1);
     });
