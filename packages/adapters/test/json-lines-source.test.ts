@@ -124,6 +124,56 @@ describe('jsonLinesSource', () => {
     expect((await readFile<unknown>(path)).values).to.deep.equal([{ a: 1 }, { a: 2 }]);
   });
 
+  it('sends a line that is not UTF-8 to the error lane, naming file:line and the byte, and goes on', async () => {
+    const path = join(dir(), 'latin1.jsonl');
+    const bad: [Buffer, string][] = [
+      [Buffer.from('"caf\xe9"', 'latin1'), 'byte 5 (0xe9)'], // Latin-1
+      [Buffer.from([0x22, 0x80, 0x22]), 'byte 2 (0x80)'], // lone continuation byte
+      [Buffer.from([0x22, 0xc0, 0xaf, 0x22]), 'byte 2 (0xc0)'], // overlong '/'
+      [Buffer.from([0x22, 0xed, 0xa0, 0x80, 0x22]), 'byte 2 (0xed)'], // encoded surrogate
+      [Buffer.from([0x22, 0xe2, 0x82]), 'byte 2 (0xe2)'], // truncated at the end of the line
+    ];
+    const good = (n: number): Buffer => Buffer.from(`{"n":${n},"s":"é€𝄞"}\n`);
+    const parts = [good(1)];
+    for (const [i, [bytes]] of bad.entries()) parts.push(bytes, Buffer.from('\r\n'), good(i + 2));
+    parts.push(Buffer.from([0x22, 0x61, 0xf0, 0x9f, 0x98])); // truncated at the end of the file
+    await writeFile(path, Buffer.concat(parts));
+    const result = await readFile<{ n: number; s: string }>(path, 3);
+    expect(result.values.map((v) => v.n)).to.deep.equal([1, 2, 3, 4, 5, 6]);
+    expect(result.values.every((v) => v.s === 'é€𝄞')).to.equal(true);
+    const lines = [...bad.map((_, i) => 2 * i + 2), 12];
+    const where = [...bad.map(([, at]) => at), 'byte 3 (0xf0)'];
+    expect(result.errors.map((e) => e.location)).to.deep.equal(lines.map((n) => `${path}:${n}`));
+    expect(result.errors.map((e) => e.message)).to.deep.equal(
+      lines.map((n, i) => `${path}:${n}: invalid UTF-8 at ${where[i] ?? ''}: JSON text must be UTF-8`),
+    );
+    expect(result.errors[0]?.input).to.equal('"caf\uFFFD"');
+    expect(result.last).to.deep.equal({ offset: Buffer.concat(parts).length, line: 13 });
+  });
+
+  it('sends a line holding only a byte-order mark (or opening with one) after the first to the error lane', async () => {
+    const path = join(dir(), 'boms.jsonl');
+    await writeFile(path, '\uFEFF1\n\uFEFF\n2\n\uFEFF3\n\u00A0\n4\n');
+    const result = await readFile<number>(path);
+    expect(result.values).to.deep.equal([1, 2, 4]);
+    expect(result.errors.map((e) => [e.location, e.input])).to.deep.equal([
+      [`${path}:2`, '\uFEFF'],
+      [`${path}:4`, '\uFEFF3'],
+      [`${path}:5`, '\u00A0'],
+    ]);
+    expect(result.errors[0]?.message).to.equal(
+      `${path}:2: unexpected byte-order mark (U+FEFF): only the start of the file may have one`,
+    );
+  });
+
+  it('skips a file that opens with a byte-order mark alone on its line', async () => {
+    const path = join(dir(), 'bom-line.jsonl');
+    await writeFile(path, '\uFEFF\n1\n');
+    const result = await readFile<number>(path);
+    expect(result.values).to.deep.equal([1]);
+    expect(result.errors).to.deep.equal([]);
+  });
+
   it('resumes from every committed position with no duplicate and no loss', async () => {
     const path = join(dir(), 'resume.jsonl');
     const lines = ['{"i":0}', '', '{"i":1}', 'broken', '{"i":"é—2"}', '  ', '{"i":3}', '4', '{'];

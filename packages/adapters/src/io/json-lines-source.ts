@@ -9,7 +9,7 @@ import {
 } from '@sluice/core';
 import { assertBatchSize } from './batch-size.ts';
 import { openAtPosition, type JsonLinesPosition } from './json-lines-position.ts';
-import { LineReader } from './line-reader.ts';
+import { LineReader, type Utf8Fault } from './line-reader.ts';
 
 export type { JsonLinesPosition } from './json-lines-position.ts';
 
@@ -22,11 +22,17 @@ export interface JsonLinesSourceOptions<T> {
 /** Longest raw line kept in a SourceError's `input`. */
 const MAX_INPUT_CHARS = 1000;
 
+/** JSON's own whitespace (RFC 8259): a line of only these is blank. `\s` would also take U+FEFF. */
+const NOT_JSON_SPACE = /[^ \t\r]/;
+
+const BYTE_ORDER_MARK = 0xfeff;
+
 /**
  * A source that reads a JSON Lines file (one JSON value per line, `\n` or `\r\n`) from the
- * committed position to the end of the file, then ends. Blank lines are skipped but counted;
- * a last line without a newline is read. A line that does not parse (or that `validate`
- * rejects) becomes a SourceError located at `<path>:<line>`. The position always points just
+ * committed position to the end of the file, then ends. Blank lines (JSON whitespace only) are
+ * skipped but counted; a last line without a newline is read; a byte-order mark may open the
+ * file. A line that is not UTF-8, that holds any other byte-order mark, that does not parse or
+ * that `validate` rejects becomes a SourceError located at `<path>:<line>`. The position always points just
  * after the last line consumed, so a restart neither repeats nor skips a line. Opening throws
  * a TerminalError when the file is missing, and a JournalCorruptError when the committed
  * position no longer fits the file. Without `validate`, values are trusted to be `T`.
@@ -87,9 +93,14 @@ class JsonLinesReader<T> implements SourceReader<T, JsonLinesPosition> {
         break;
       }
       const number = this.#line;
+      const atFileStart = this.#offset === 0;
       this.#offset += next.bytes;
       this.#line += 1;
-      if (/\S/.test(next.text)) this.#parse(next.text, number, values, errors);
+      // A byte-order mark may open the file: drop it there, and only there.
+      const text = atFileStart && next.text.charCodeAt(0) === BYTE_ORDER_MARK ? next.text.slice(1) : next.text;
+      const problem = problemOf(next.invalid, text);
+      if (problem !== undefined) errors.push(this.#malformed(problem, text, number));
+      else if (NOT_JSON_SPACE.test(text)) this.#parse(text, number, values, errors);
     }
     this.#state = 'open';
     const position = { offset: this.#offset, line: this.#line };
@@ -106,17 +117,32 @@ class JsonLinesReader<T> implements SourceReader<T, JsonLinesPosition> {
 
   #parse(text: string, line: number, values: T[], errors: SourceError[]): void {
     try {
-      // A byte-order mark may open the first line; JSON.parse rejects it.
-      const json = line === 1 && text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
-      const parsed: unknown = JSON.parse(json);
+      const parsed: unknown = JSON.parse(text);
       values.push(this.#validate === undefined ? (parsed as T) : this.#validate(parsed));
     } catch (thrown) {
-      const location = `${this.#path}:${line}`;
-      errors.push({
-        message: `${location}: ${errorMessage(thrown)}`,
-        location,
-        input: text.length > MAX_INPUT_CHARS ? text.slice(0, MAX_INPUT_CHARS) : text,
-      });
+      errors.push(this.#malformed(errorMessage(thrown), text, line));
     }
   }
+
+  /** The error-lane entry of a bad line: the message names `<path>:<line>` once, first. */
+  #malformed(reason: string, text: string, line: number): SourceError {
+    const location = `${this.#path}:${line}`;
+    return {
+      message: `${location}: ${reason}`,
+      location,
+      input: text.length > MAX_INPUT_CHARS ? text.slice(0, MAX_INPUT_CHARS) : text,
+    };
+  }
+}
+
+/** Why a line cannot be JSON text before it is even parsed, or undefined. */
+function problemOf(invalid: Utf8Fault | undefined, text: string): string | undefined {
+  if (invalid !== undefined) {
+    const byte = `0x${invalid.byte.toString(16).padStart(2, '0')}`;
+    return `invalid UTF-8 at byte ${invalid.index + 1} (${byte}): JSON text must be UTF-8`;
+  }
+  if (text.charCodeAt(0) === BYTE_ORDER_MARK) {
+    return 'unexpected byte-order mark (U+FEFF): only the start of the file may have one';
+  }
+  return undefined;
 }

@@ -1,11 +1,25 @@
 import type { FileHandle } from 'node:fs/promises';
+import { firstInvalidUtf8 } from './utf8-check.ts';
 
 /** One line of a file: its text without the line terminator, and the bytes it spans. */
 export interface FileLine {
-  /** Decoded UTF-8 text, without `\n` or `\r\n`. */
+  /**
+   * Decoded UTF-8 text, without `\n` or `\r\n`; a byte-order mark is kept as U+FEFF. When
+   * the line is not valid UTF-8, a lossy decoding (bad bytes as U+FFFD), for messages only.
+   */
   readonly text: string;
   /** Bytes consumed, terminator included: add it to the offset to reach the next line. */
   readonly bytes: number;
+  /** Set only when the line is not valid UTF-8: where it first goes wrong. */
+  readonly invalid?: Utf8Fault;
+}
+
+/** The first byte of a line that is not (or does not start) a well-formed UTF-8 sequence. */
+export interface Utf8Fault {
+  /** 0-based index of the byte in the line. */
+  readonly index: number;
+  /** Its value. */
+  readonly byte: number;
 }
 
 const NEWLINE = 0x0a;
@@ -15,9 +29,18 @@ const CARRIAGE_RETURN = 0x0d;
 export const DEFAULT_CHUNK_SIZE = 256 * 1024;
 
 /**
+ * Strict decoder: rejects overlongs, encoded surrogates, code points past U+10FFFF and
+ * truncated sequences. `ignoreBOM` keeps a U+FEFF in the text instead of dropping it silently,
+ * so the caller decides where one is allowed.
+ */
+const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/**
  * Reads a file line by line from a byte offset, in chunks, decoding each line straight from
- * the chunk buffer. At end of file a last line without `\n` is returned as a line. Not safe
- * for concurrent calls; the caller owns (and closes) the file handle.
+ * the chunk buffer, strictly as UTF-8 (a bad line is marked, not silently repaired). Lines are
+ * decoded only once complete, so a character split across two reads is decoded whole. At end
+ * of file a last line without `\n` is returned as a line. Not safe for concurrent calls; the
+ * caller owns (and closes) the file handle.
  */
 export class LineReader {
   readonly #file: FileHandle;
@@ -53,10 +76,17 @@ export class LineReader {
   #take(stop: number, next: number): FileLine {
     const start = this.#start;
     const textEnd = stop > start && this.#buffer[stop - 1] === CARRIAGE_RETURN ? stop - 1 : stop;
-    const text = this.#buffer.toString('utf8', start, textEnd);
     this.#start = next;
     this.#scan = next;
-    return { text, bytes: next - start };
+    const bytes = this.#buffer.subarray(start, textEnd);
+    try {
+      return { text: decoder.decode(bytes), bytes: next - start };
+    } catch {
+      // Off the hot path: only a bad line is scanned again, to say where it goes wrong.
+      const index = firstInvalidUtf8(bytes);
+      const invalid = { index, byte: bytes[index] ?? 0 };
+      return { text: bytes.toString('utf8'), bytes: next - start, invalid };
+    }
   }
 
   async #fill(): Promise<void> {
