@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { errorMessage } from '@sluice/core';
-import { configError } from './config-error.ts';
+import type { ConfigProblems } from './config-problems.ts';
 import type { ConfigLayer } from './layer.ts';
 import { objectLayer } from './object-layer.ts';
 
@@ -18,10 +18,10 @@ export interface FileLayer {
 /**
  * Reads the config file: `file` when given (it must exist), else `sluice.config.json` in `cwd`
  * when there is one; `false` reads none. Relative paths inside it are resolved against its
- * directory. Throws a CONFIG SluiceError naming the file for a missing explicit file, bad JSON,
- * or an unknown key.
+ * directory. A missing explicit file, bad JSON and unknown keys are reported to `problems`,
+ * naming the file; what could be read still counts.
  */
-export function fileLayer(file: string | false | undefined, cwd: string): FileLayer {
+export function fileLayer(file: string | false | undefined, cwd: string, problems: ConfigProblems): FileLayer {
   const empty: FileLayer = { layer: { source: 'file', text: false, baseDir: cwd, entries: [] }, path: undefined };
   if (file === false) return empty;
   const path = resolve(cwd, file ?? CONFIG_FILE_NAME);
@@ -33,15 +33,17 @@ export function fileLayer(file: string | false | undefined, cwd: string): FileLa
     const code = (error as NodeJS.ErrnoException).code;
     if (file === undefined && code === 'ENOENT') return empty;
     const problem = code === 'ENOENT' ? 'does not exist' : `cannot be read: ${errorMessage(error)}`;
-    throw configError(`config file ${origin}`, problem);
+    problems.add(`config file ${origin}`, problem);
+    return empty;
   }
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch (error) {
-    throw configError(`${origin}:`, `is not valid JSON (${errorMessage(error)})`);
+    problems.add(`${origin}:`, `is not valid JSON (${errorMessage(error)})`);
+    return { ...empty, path };
   }
-  return { layer: objectLayer({ source: 'file', value, origin, baseDir: dirname(path) }), path };
+  return { layer: objectLayer({ source: 'file', value, origin, baseDir: dirname(path), problems }), path };
 }
 
 function displayPath(path: string, cwd: string): string {

@@ -1,4 +1,5 @@
-import { configError } from './config-error.ts';
+import { didYouMean } from './did-you-mean.ts';
+import { suggestion, type ConfigProblems } from './config-problems.ts';
 import type { ConfigLayer, LayerEntry } from './layer.ts';
 import { STAGE_LEAF_NAMES, TOP_KEYS, type ConfigSource, type StageLeaf, type TopKey } from './schema.ts';
 
@@ -10,49 +11,57 @@ export interface ObjectLayerOptions {
   /** Names the origin in messages: `sluice.config.json`, `run options`. */
   readonly origin: string;
   readonly baseDir: string;
+  /** Where unknown keys and misshapen objects are reported. */
+  readonly problems: ConfigProblems;
 }
 
+const TOP_FIELDS: readonly string[] = [...TOP_KEYS, 'stages'];
 const STAGE_FIELDS = ['batchSize', 'concurrency', 'retry'];
 const RETRY_FIELDS = ['maxAttempts', 'backoffMs'];
 
 /**
  * Reads the entries of a configuration object shaped like {@link SluiceConfig} (a config file,
- * or code options). Keys whose value is undefined are skipped; an unknown key, anywhere, throws
- * a CONFIG SluiceError naming it and its origin.
+ * or code options). Keys whose value is undefined are skipped; every unknown key, anywhere, is
+ * reported to `problems` naming it and its origin, with the known key it nearly matches.
  */
 export function objectLayer(options: ObjectLayerOptions): ConfigLayer {
-  const { origin } = options;
+  const { origin, problems } = options;
   const entries: LayerEntry[] = [];
-  const root = asObject(options.value, origin, '');
+  const empty: ConfigLayer = { source: options.source, text: false, baseDir: options.baseDir, entries };
+  const root = asObject(options.value, options, '');
+  if (root === undefined) return empty;
   for (const [key, raw] of Object.entries(root)) {
     if (raw === undefined) continue;
     if (key === 'stages') {
-      entries.push(...stageEntries(raw, origin));
+      entries.push(...stageEntries(raw, options));
     } else if ((TOP_KEYS as string[]).includes(key)) {
       entries.push({ target: { key: key as TopKey }, raw, where: `${origin}: "${key}"` });
     } else {
-      throw configError(`${origin}:`, `unknown key "${key}" (known keys: ${[...TOP_KEYS, 'stages'].join(', ')})`);
+      const near = didYouMean(key, TOP_FIELDS);
+      const known = `(known keys: ${TOP_FIELDS.join(', ')})`;
+      problems.add(`${origin}:`, `unknown key "${key}" ${suggestion(near === undefined ? undefined : `"${near}"`, known)}`);
     }
   }
-  return { source: options.source, text: false, baseDir: options.baseDir, entries };
+  return empty;
 }
 
-function stageEntries(raw: unknown, origin: string): LayerEntry[] {
+function stageEntries(raw: unknown, options: ObjectLayerOptions): LayerEntry[] {
   const entries: LayerEntry[] = [];
-  for (const [stage, settings] of Object.entries(asObject(raw, origin, 'stages'))) {
+  for (const [stage, settings] of Object.entries(asObject(raw, options, 'stages') ?? {})) {
     if (settings === undefined) continue;
     const at = `stages.${stage}`;
-    for (const [field, value] of Object.entries(asObject(settings, origin, at))) {
+    for (const [field, value] of Object.entries(asObject(settings, options, at) ?? {})) {
       if (value === undefined) continue;
-      if (!STAGE_FIELDS.includes(field)) throw unknownStageKey(origin, `${at}.${field}`);
-      if (field !== 'retry') {
-        entries.push(stageEntry(stage, field as StageLeaf, value, origin));
-        continue;
-      }
-      for (const [retryField, retryValue] of Object.entries(asObject(value, origin, `${at}.retry`))) {
-        if (retryValue === undefined) continue;
-        if (!RETRY_FIELDS.includes(retryField)) throw unknownStageKey(origin, `${at}.retry.${retryField}`);
-        entries.push(stageEntry(stage, `retry.${retryField}` as StageLeaf, retryValue, origin));
+      if (!STAGE_FIELDS.includes(field)) {
+        unknownStageKey(options, at, field, STAGE_FIELDS);
+      } else if (field !== 'retry') {
+        entries.push(stageEntry(stage, field as StageLeaf, value, options.origin));
+      } else {
+        for (const [retryField, retryValue] of Object.entries(asObject(value, options, `${at}.retry`) ?? {})) {
+          if (retryValue === undefined) continue;
+          if (RETRY_FIELDS.includes(retryField)) entries.push(stageEntry(stage, `retry.${retryField}` as StageLeaf, retryValue, options.origin));
+          else unknownStageKey(options, `${at}.retry`, retryField, RETRY_FIELDS);
+        }
       }
     }
   }
@@ -63,14 +72,16 @@ function stageEntry(stage: string, leaf: StageLeaf, raw: unknown, origin: string
   return { target: { stage, leaf }, raw, where: `${origin}: "stages.${stage}.${leaf}"` };
 }
 
-function unknownStageKey(origin: string, path: string): Error {
-  return configError(`${origin}:`, `unknown key "${path}" (stage settings: ${STAGE_LEAF_NAMES.join(', ')})`);
+function unknownStageKey(options: ObjectLayerOptions, at: string, field: string, fields: readonly string[]): void {
+  const near = didYouMean(field, fields);
+  const known = `(stage settings: ${STAGE_LEAF_NAMES.join(', ')})`;
+  options.problems.add(`${options.origin}:`, `unknown key "${at}.${field}" ${suggestion(near === undefined ? undefined : `"${at}.${near}"`, known)}`);
 }
 
-function asObject(value: unknown, origin: string, path: string): Readonly<Record<string, unknown>> {
+function asObject(value: unknown, options: ObjectLayerOptions, path: string): Readonly<Record<string, unknown>> | undefined {
   if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
     return value as Record<string, unknown>;
   }
-  const what = path === '' ? 'must hold a JSON object' : `"${path}" must be an object`;
-  throw configError(`${origin}:`, what);
+  options.problems.add(`${options.origin}:`, path === '' ? 'must hold a JSON object' : `"${path}" must be an object`);
+  return undefined;
 }

@@ -1,5 +1,7 @@
 import { resolve } from 'node:path';
-import { configError, showValue } from './config-error.ts';
+import { showValue } from './config-error.ts';
+import { suggestion, ConfigProblems } from './config-problems.ts';
+import { didYouMean } from './did-you-mean.ts';
 import { CONFIG_FILE_ENV, envLayer, type FlowShape } from './env-layer.ts';
 import { fileLayer } from './file-layer.ts';
 import { flagLayer } from './flag-layer.ts';
@@ -57,19 +59,22 @@ export interface ResolvedConfig {
 
 /**
  * Resolves the configuration: defaults < config file < `SLUICE_*` environment < flags < code.
- * Every value is parsed and checked; a bad value, an unknown key or variable, or a stage the
- * flow does not have throws a CONFIG SluiceError whose message names the key and its source,
- * e.g. `sluice.config.json: "batchSize" must be a positive integer, got "x"`.
+ * Every value is parsed and checked. Bad values, unknown keys or variables, and stages the
+ * flow does not have are all collected and thrown together as one CONFIG SluiceError (a
+ * {@link ConfigError}) with one line per problem, each naming the key and its source, e.g.
+ * `sluice.config.json: "batchSize" must be a positive integer, got "x"`, and the known name a
+ * near miss was meant to be (`unknown key "logLevl" (did you mean "logLevel"?)`).
  */
 export function resolveConfig(options: ResolveConfigOptions = {}): ResolvedConfig {
   const cwd = resolve(options.cwd ?? process.cwd());
   const env = options.env ?? process.env;
-  const file = fileLayer(options.file ?? env[CONFIG_FILE_ENV], cwd);
+  const problems = new ConfigProblems();
+  const file = fileLayer(options.file ?? env[CONFIG_FILE_ENV], cwd, problems);
   const layers: ConfigLayer[] = [
     file.layer,
-    envLayer(env, cwd, options.flow),
-    flagLayer(options.flags ?? {}, cwd),
-    objectLayer({ source: 'code', value: options.code ?? {}, origin: 'run options', baseDir: cwd }),
+    envLayer(env, cwd, options.flow, problems),
+    flagLayer(options.flags ?? {}, cwd, problems),
+    objectLayer({ source: 'code', value: options.code ?? {}, origin: 'run options', baseDir: cwd, problems }),
   ];
   const values: Record<string, unknown> = {};
   const sources: Record<string, ConfigSource> = {};
@@ -80,11 +85,12 @@ export function resolveConfig(options: ResolveConfigOptions = {}): ResolvedConfi
   values['dataDir'] = options.defaults?.dataDir ?? resolve(cwd, '.sluice', options.flow?.name ?? 'flow');
   const stages: Record<string, StageSettings> = {};
   for (const layer of layers) {
-    for (const entry of layer.entries) apply(layer, entry, { values, sources, stages, flow: options.flow });
+    for (const entry of layer.entries) apply(layer, entry, { values, sources, stages, flow: options.flow, problems });
   }
   values['stages'] = stages;
   const config = values as unknown as SluiceConfig;
-  checkPolling(config, sources);
+  checkPolling(config, sources, problems);
+  problems.throwIfAny();
   return { values: config, sources, file: file.path };
 }
 
@@ -93,23 +99,30 @@ interface Target {
   readonly sources: Record<string, ConfigSource>;
   readonly stages: Record<string, StageSettings>;
   readonly flow: FlowShape | undefined;
+  readonly problems: ConfigProblems;
 }
 
 function apply(layer: ConfigLayer, entry: LayerEntry, into: Target): void {
   const { target } = entry;
   if ('key' in target) {
     const spec = CONFIG_KEYS[target.key];
-    const parsed: unknown = parse(entry, () => spec.parse(entry.raw, layer.text));
+    const parsed = parse(entry, into.problems, target.key, () => spec.parse(entry.raw, layer.text));
+    if (parsed === FAILED) return;
     into.values[target.key] = spec.path === true ? resolve(layer.baseDir, parsed as string) : parsed;
     into.sources[target.key] = layer.source;
     return;
   }
   const { stage, leaf } = target;
-  if (into.flow !== undefined && !into.flow.stages.includes(stage)) {
-    throw configError(entry.where, `names no stage of flow "${into.flow.name}" (stages: ${into.flow.stages.join(', ')})`);
+  const { flow, problems } = into;
+  if (flow !== undefined && !flow.stages.includes(stage)) {
+    const near = didYouMean(stage, flow.stages);
+    const known = `(stages: ${flow.stages.join(', ')})`;
+    problems.add(entry.where, `names no stage of flow "${flow.name}" ${suggestion(near === undefined ? undefined : `"${near}"`, known)}`);
+    return;
   }
   const spec = STAGE_LEAVES[leaf];
-  const value = parse(entry, () => spec.parse(entry.raw, layer.text));
+  const value = parse(entry, problems, `stages.${stage}.${leaf}`, () => spec.parse(entry.raw, layer.text));
+  if (value === FAILED) return;
   const current = into.stages[stage] ?? {};
   const path: StageLeafSpec['path'] = spec.path;
   into.stages[stage] =
@@ -119,18 +132,23 @@ function apply(layer: ConfigLayer, entry: LayerEntry, into: Target): void {
   into.sources[`stages.${stage}.${leaf}`] = layer.source;
 }
 
-function parse<T>(entry: LayerEntry, run: () => T): T {
+/** What {@link parse} returns for a value it reported. */
+const FAILED = Symbol('failed');
+
+function parse<T>(entry: LayerEntry, problems: ConfigProblems, key: string, run: () => T): T | typeof FAILED {
   try {
     return run();
   } catch (error) {
-    if (error instanceof ValueProblem) throw configError(entry.where, `${error.message}, got ${showValue(entry.raw)}`);
-    throw error;
+    if (!(error instanceof ValueProblem)) throw error;
+    problems.add(entry.where, `${error.message}, got ${showValue(entry.raw)}`, key);
+    return FAILED;
   }
 }
 
-function checkPolling(config: SluiceConfig, sources: Readonly<Record<string, ConfigSource>>): void {
-  if (config.pollMinMs <= config.pollMaxMs) return;
-  throw configError(
+/** The poll range is checked only when both ends parsed, so a bad end reports once. */
+function checkPolling(config: SluiceConfig, sources: Readonly<Record<string, ConfigSource>>, problems: ConfigProblems): void {
+  if (config.pollMinMs <= config.pollMaxMs || problems.hasFailed('pollMinMs') || problems.hasFailed('pollMaxMs')) return;
+  problems.add(
     `pollMinMs (${config.pollMinMs}, from ${sources['pollMinMs'] ?? 'default'})`,
     `must not exceed pollMaxMs (${config.pollMaxMs}, from ${sources['pollMaxMs'] ?? 'default'})`,
   );
