@@ -1,10 +1,14 @@
 import type { ActivityEntry, ActivityRecord } from '@sluice/runtime';
+import { terminalSafe } from './safe-text.ts';
 import { timestamp } from './table.ts';
 
-/** One activity record as a line: time, seq, run (first 8 characters), what happened. */
+/**
+ * One activity record as a line: time, seq, run (first 8 characters), what happened. Control
+ * characters (an error message may quote an input) are escaped.
+ */
 export function formatActivity(record: ActivityRecord): string {
   const run = typeof record.run === 'string' ? record.run.slice(0, 8) : '?';
-  return `${timestamp(record.at)}  #${String(record.seq).padEnd(5)} run ${run}  ${describeActivity(record)}`;
+  return terminalSafe(`${timestamp(record.at)}  #${String(record.seq).padEnd(5)} run ${run}  ${describeActivity(record)}`);
 }
 
 /** The configured (not default) values of a run-started record: `; set: batchSize=50 (env), …`. */

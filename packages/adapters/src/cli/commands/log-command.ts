@@ -2,6 +2,7 @@ import { integerFlag, parseCommandArgs, stringFlag } from '../args.ts';
 import type { Command } from '../command.ts';
 import { openDataDir } from '../data-dir.ts';
 import { formatActivity } from '../format-activity.ts';
+import { terminalSafeJson } from '../safe-text.ts';
 import { lastActivity, readActivity } from '../journal-reader.ts';
 
 const USAGE = `usage: sluice log <data-dir> [--run ID] [--last] [--from SEQ] [--json]
@@ -15,7 +16,9 @@ Options:
   --last       only the last run
   --from SEQ   start at this seq of the log
   --json       one JSON object per record and line (the activity entry with seq and at)
-  -h, --help   this text`;
+  -h, --help   this text
+
+Control characters in the output are escaped (\u001b), in text and in --json.`;
 
 /** `sluice log <data-dir>`. */
 export const logCommand: Command = {
@@ -42,7 +45,7 @@ export const logCommand: Command = {
       }
       for await (const record of readActivity(dir.store, from)) {
         if (run !== undefined && !(typeof record.run === 'string' && record.run.startsWith(run))) continue;
-        console.log(flags['json'] === true ? JSON.stringify(record) : formatActivity(record));
+        console.log(flags['json'] === true ? terminalSafeJson(record) : formatActivity(record));
       }
     } finally {
       await dir.store.close();
