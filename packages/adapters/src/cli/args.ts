@@ -1,4 +1,5 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { didYouMean } from '../config/did-you-mean.ts';
 import { UsageError } from './usage-error.ts';
 
 /** parseArgs option declarations. */
@@ -24,20 +25,19 @@ export interface ParseCommandOptions {
 
 /**
  * Parses a command's arguments strictly: an unknown flag, a flag without its value, a missing
- * or an extra positional throws a {@link UsageError} naming it. `--help` is always accepted.
+ * or an extra positional throws a {@link UsageError} naming it (every unknown flag at once,
+ * each with the flag it nearly is). `--help` is always accepted.
  */
 export function parseCommandArgs(argv: readonly string[], spec: ParseCommandOptions): ParsedArgs {
   let parsed: { values: Record<string, unknown>; positionals: string[] };
+  const options: OptionSpecs = { ...spec.options, help: { type: 'boolean', short: 'h' } };
   try {
-    const result = parseArgs({
-      args: [...argv],
-      options: { ...spec.options, help: { type: 'boolean', short: 'h' } },
-      allowPositionals: true,
-      strict: true,
-    });
+    const result = parseArgs({ args: [...argv], options, allowPositionals: true, strict: true });
     parsed = { values: result.values, positionals: result.positionals };
   } catch (error) {
-    throw new UsageError(`${spec.command}: ${parseArgsProblem(error)}`, spec.command);
+    const unknown = (error as { code?: unknown }).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' ? unknownOptions(argv, options) : [];
+    const problem = unknown.length > 1 ? `unknown options ${unknown.join(', ')}` : unknown.length === 1 ? `unknown option ${unknown[0] ?? ''}` : parseArgsProblem(error);
+    throw new UsageError(`${spec.command}: ${problem}`, spec.command);
   }
   const flags = parsed.values as FlagValues;
   if (flags['help'] === true) return { positionals: parsed.positionals, flags };
@@ -46,6 +46,20 @@ export function parseCommandArgs(argv: readonly string[], spec: ParseCommandOpti
   const extra = parsed.positionals[spec.positionals.length];
   if (extra !== undefined) throw new UsageError(`${spec.command}: unexpected argument "${extra}"`, spec.command);
   return { positionals: parsed.positionals, flags };
+}
+
+/** Every unknown flag of `argv`, each with the declared flag it nearly is: `--metrics-prot (did you mean --metrics-port?)`. */
+function unknownOptions(argv: readonly string[], options: OptionSpecs): string[] {
+  const { tokens } = parseArgs({ args: [...argv], options, allowPositionals: true, strict: false, tokens: true });
+  const known = Object.keys(options).map((name) => `--${name}`);
+  const found: string[] = [];
+  for (const token of tokens) {
+    if (token.kind !== 'option' || Object.hasOwn(options, token.name)) continue;
+    const near = token.rawName.startsWith('--') ? didYouMean(token.rawName, known) : undefined;
+    const shown = near === undefined ? token.rawName : `${token.rawName} (did you mean ${near}?)`;
+    if (!found.includes(shown)) found.push(shown);
+  }
+  return found;
 }
 
 function parseArgsProblem(error: unknown): string {

@@ -70,11 +70,12 @@ export function resolveConfig(options: ResolveConfigOptions = {}): ResolvedConfi
   const env = options.env ?? process.env;
   const problems = new ConfigProblems();
   const file = fileLayer(options.file ?? env[CONFIG_FILE_ENV], cwd, problems);
-  const layers: ConfigLayer[] = [
-    file.layer,
-    envLayer(env, cwd, options.flow, problems),
-    flagLayer(options.flags ?? {}, cwd, problems),
-    objectLayer({ source: 'code', value: options.code ?? {}, origin: 'run options', baseDir: cwd, problems }),
+  // Each layer is read just before it applies, so its problems are listed with its source's.
+  const layers: (() => ConfigLayer)[] = [
+    () => file.layer,
+    () => envLayer(env, cwd, options.flow, problems),
+    () => flagLayer(options.flags ?? {}, cwd, problems),
+    () => objectLayer({ source: 'code', value: options.code ?? {}, origin: 'run options', baseDir: cwd, problems }),
   ];
   const values: Record<string, unknown> = {};
   const sources: Record<string, ConfigSource> = {};
@@ -84,7 +85,8 @@ export function resolveConfig(options: ResolveConfigOptions = {}): ResolvedConfi
   }
   values['dataDir'] = options.defaults?.dataDir ?? resolve(cwd, '.sluice', options.flow?.name ?? 'flow');
   const stages: Record<string, StageSettings> = {};
-  for (const layer of layers) {
+  for (const read of layers) {
+    const layer = read();
     for (const entry of layer.entries) apply(layer, entry, { values, sources, stages, flow: options.flow, problems });
   }
   values['stages'] = stages;

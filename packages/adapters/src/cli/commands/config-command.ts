@@ -18,8 +18,9 @@ The config file is a JSON object with the keys below (camelCase) and "stages":
 Environment: SLUICE_<KEY> (SLUICE_METRICS_PORT=9464) and SLUICE_STAGES__<STAGE>__<SETTING>
 (SLUICE_STAGES__PARSE__BATCH_SIZE=50, SLUICE_STAGES__PARSE__RETRY__MAX_ATTEMPTS=3), where
 <STAGE> is the stage name upper-cased with other characters than A-Z, 0-9 as "_". Unknown
-keys and SLUICE_ variables and bad values are errors that name them. Per-stage batch size and
-retry are applied; concurrency is checked and recorded, not applied by the runtime yet.
+keys and SLUICE_ variables and bad values are all reported at once (exit 1), one line each
+naming where it was written, with the name a near miss was meant to be. Per-stage batch size
+and retry are applied; concurrency is checked and recorded, not applied by the runtime yet.
 
 Options:
 ${configFlagHelp().join('\n')}
