@@ -59,7 +59,7 @@ describe('jsonLinesSource', () => {
 
   it('reports malformed lines with their exact line numbers, skipping blank lines', async () => {
     const path = join(dir(), 'bad.jsonl');
-    const long = '{' + 'x'.repeat(2000);
+    const long = '{' + 'x'.repeat(70_000);
     const content = ['1', '', '{oops', '   ', '\t', '2', long, '3', 'nope', ''].join('\n');
     await writeFile(path, content);
     const reader = await jsonLinesSource<number>(path).open(undefined, stageContext());
@@ -74,7 +74,7 @@ describe('jsonLinesSource', () => {
     ]);
     expect(errors[0]?.message).to.match(new RegExp(`^${escape(path)}:3: \\S`));
     expect(errors[0]?.input).to.equal('{oops');
-    expect(errors[1]?.input).to.equal(long.slice(0, 1000));
+    expect(errors[1]?.input).to.equal(long.slice(0, 65_536));
     expect(errors[2]?.input).to.equal('nope');
     expect(batch.position).to.deep.equal({ offset: Buffer.byteLength(content), line: 10 });
   });

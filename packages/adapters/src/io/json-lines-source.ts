@@ -19,8 +19,11 @@ export interface JsonLinesSourceOptions<T> {
   readonly validate?: (value: unknown) => T;
 }
 
-/** Longest raw line kept in a SourceError's `input`. */
-const MAX_INPUT_CHARS = 1000;
+/**
+ * Longest raw line kept in a SourceError's `input`: enough for any real record, so that the
+ * error lane can be exported and re-sent whole, yet bounded for a runaway line with no newline.
+ */
+const MAX_INPUT_CHARS = 64 * 1024;
 
 /** JSON's own whitespace (RFC 8259): a line of only these is blank. `\s` would also take U+FEFF. */
 const NOT_JSON_SPACE = /[^ \t\r]/;

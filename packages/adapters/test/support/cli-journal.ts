@@ -1,7 +1,9 @@
 import { existsSync, readFileSync } from 'node:fs';
-import type { JournalStore } from '@sluice/core';
-import { SYSTEM_JOURNAL, type ActivityEntry } from '@sluice/runtime';
+import { dirname } from 'node:path';
+import type { Flow, JournalStore } from '@sluice/core';
+import { SYSTEM_JOURNAL, type ActivityEntry, type RunSummary } from '@sluice/runtime';
 import { LmdbJournalStore } from '../../src/lmdb/lmdb-journal-store.ts';
+import { run } from '../../src/run-local.ts';
 
 /** Opens the LMDB store in `path`, runs `read` on it and closes it. */
 export async function withStore<T>(path: string, read: (store: JournalStore) => Promise<T>): Promise<T> {
@@ -33,4 +35,13 @@ export function numberLines(file: string): number[] {
 /** 2, 4, … 2n: what the endless fixture's sink holds after n numbers, exactly once. */
 export function doubledUpTo(n: number): number[] {
   return Array.from({ length: n }, (_, i) => (i + 1) * 2);
+}
+
+/**
+ * Runs `flow` to its end in this process on an LMDB data directory (no logs, no metrics, no
+ * config file or SLUICE_* variables), so that CLI child processes can read what it wrote.
+ */
+export async function runFlowInto(dataDir: string, flow: Flow): Promise<RunSummary> {
+  const cwd = dirname(dataDir);
+  return run(flow, { dataDir, logLevel: 'silent', config: { cwd, env: {}, file: false } });
 }
