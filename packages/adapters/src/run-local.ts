@@ -1,7 +1,4 @@
 import {
-  ErrorCode,
-  SluiceError,
-  errorMessage,
   type Flow,
   type JournalStore,
   type Logger,
@@ -13,7 +10,9 @@ import { run as runWith, type PipelineHandle, type RunOptions } from '@sluice/ru
 import { startStatelyInspector, type StatelyInspector } from './inspect/stately-inspector.ts';
 import { resolveConfig, type ConfigInput, type ResolvedConfig } from './config/resolve-config.ts';
 import type { StageSettings } from './config/schema.ts';
-import { startOpsServer, type OpsServer } from './http/ops-server.ts';
+import { gatedStore } from './http/gated-store.ts';
+import type { ListeningOpsServer } from './http/ops-server.ts';
+import { listenForRun } from './http/run-listener.ts';
 import { LmdbJournalStore, type LmdbDurability } from './lmdb/lmdb-journal-store.ts';
 import { PromMetrics } from './metrics/prom-metrics.ts';
 import { createPinoLogger } from './pino-logger.ts';
@@ -92,9 +91,12 @@ export function resolveLocalConfig(flow: Flow, options: LocalRunOptions = {}): R
  * on stdout, and the configuration resolved from defaults, `sluice.config.json`, `SLUICE_*`
  * variables, flags and these options (written in the run-started record with the source of
  * each value, with the process id). With `metricsPort` set it serves the ops endpoints with
- * prom-client metrics; with `inspect` on in the configuration it attaches the Stately
- * inspector. Both start after recovery, before any stage; the servers and a store it opened
- * are closed when the run ends. Throws a CONFIG SluiceError for a bad configuration value.
+ * prom-client metrics; its port is bound before recovery touches the data directory: a taken
+ * port from the defaults (the CLI's 9464) falls back to a free one with a warning, a taken
+ * port the user asked for rejects the handle with a one-line CONFIG error and nothing written.
+ * With `inspect` on in the configuration it attaches the Stately inspector. The endpoints
+ * answer from just before the first stage; the servers and a store it opened are closed when
+ * the run ends. Throws a CONFIG SluiceError for a bad configuration value.
  * Awaiting the handle waits for the end of the run. It installs no signal handlers: see
  * `installShutdownHandlers`.
  */
@@ -111,7 +113,7 @@ export function run(flow: Flow, options: LocalRunOptions = {}): PipelineHandle {
     if (options.inspect === undefined && values.inspect) inspector = startStatelyInspector({ port: values.inspectPort });
     const inspect = options.inspect ?? inspector?.inspect;
     const configuration = configurationRecord(config);
-    return start({ flow, options, values, log, metrics, inspect, inspector, owned, store: used, configuration });
+    return start({ flow, options, config, log, metrics, inspect, inspector, owned, store: used, configuration });
   } catch (error) {
     void inspector?.close();
     void owned?.close();
@@ -123,7 +125,7 @@ export function run(flow: Flow, options: LocalRunOptions = {}): PipelineHandle {
 interface StartArgs {
   readonly flow: Flow;
   readonly options: LocalRunOptions;
-  readonly values: ResolvedConfig['values'];
+  readonly config: ResolvedConfig;
   readonly log: Logger;
   readonly metrics: Metrics | undefined;
   readonly inspect: InspectionObserver | undefined;
@@ -134,14 +136,24 @@ interface StartArgs {
   readonly configuration: Readonly<Record<string, unknown>>;
 }
 
-/** Runs the flow with the resolved values; the endpoints open before the stages start and close after. */
+/**
+ * Runs the flow with the resolved values. The ops port is bound first and the store handed to
+ * the runtime waits for it, so a taken port refuses the run before recovery writes anything;
+ * the endpoints answer once the stages are about to start, and close after the run.
+ */
 function start(args: StartArgs): PipelineHandle {
-  const { flow, options, values, log, metrics, inspect, inspector, owned } = args;
+  const { flow, options, config, log, metrics, inspect, inspector, owned } = args;
+  const { values } = config;
   const { afterEnd, beforeStart } = options;
-  let ops: OpsServer | undefined;
+  const listening =
+    values.metricsPort === 'off'
+      ? undefined
+      : listenForRun({ port: values.metricsPort, host: values.metricsHost, source: config.sources['metricsPort'] ?? 'default', file: config.file, logger: log });
+  // Whoever awaits it reports a failure; this only keeps it from counting as unhandled.
+  listening?.catch(() => undefined);
   const handle: PipelineHandle = runWith(flow, {
     ...runtimeOnly(options),
-    store: args.store,
+    store: listening === undefined ? args.store : gatedStore(args.store, listening),
     logger: log,
     ...(metrics === undefined ? {} : { metrics }),
     ...(inspect === undefined ? {} : { inspect }),
@@ -157,9 +169,9 @@ function start(args: StartArgs): PipelineHandle {
     pid: options.pid ?? process.pid,
     beforeStart: async () => {
       const endpoints: { metrics?: string; inspector?: string } = {};
-      if (values.metricsPort !== 'off') {
-        const served = metrics instanceof PromMetrics ? metrics : undefined;
-        ops = await listenOps({ handle, metrics: served, port: values.metricsPort, host: values.metricsHost, logger: log });
+      if (listening !== undefined) {
+        const ops = await listening;
+        ops.serve({ handle, ...(metrics instanceof PromMetrics ? { metrics } : {}) });
         endpoints.metrics = ops.url;
         log.info({ url: ops.url }, `ops endpoints at ${ops.url}: /metrics /health /flow /control /events`);
       }
@@ -172,7 +184,7 @@ function start(args: StartArgs): PipelineHandle {
     },
     afterEnd: async () => {
       try {
-        await Promise.all([ops?.close(), inspector?.close()]);
+        await Promise.all([closeListening(listening), inspector?.close()]);
       } finally {
         try {
           await owned?.close();
@@ -182,7 +194,37 @@ function start(args: StartArgs): PipelineHandle {
       }
     },
   });
-  return handle;
+  return listening === undefined ? handle : refusedBy(handle, listening);
+}
+
+async function closeListening(listening: Promise<ListeningOpsServer> | undefined): Promise<void> {
+  const ops = await listening?.catch(() => undefined);
+  await ops?.close();
+}
+
+/**
+ * The handle, settling with the ops server's own error when it could not listen: the run was
+ * refused for it, not failed by a stage, and that one line is what the user must read.
+ */
+function refusedBy(handle: PipelineHandle, listening: Promise<unknown>): PipelineHandle {
+  const done = handle.done.catch(async (error: unknown) => {
+    const refusal = await listening.then(
+      () => undefined,
+      (listenError: unknown) => listenError,
+    );
+    throw refusal ?? error;
+  });
+  return {
+    // A plain object of members; `then`, `done` and `stop` are all replaced below.
+    // eslint-disable-next-line @typescript-eslint/no-misused-promises
+    ...handle,
+    done,
+    stop: (mode, source) => {
+      void handle.stop(mode, source).catch(() => undefined);
+      return done;
+    },
+    then: (onFulfilled, onRejected) => done.then(onFulfilled, onRejected),
+  };
 }
 
 /** The options that only this module reads; the rest goes to the runtime as given. */
@@ -213,23 +255,4 @@ export function configurationRecord(config: ResolvedConfig): Readonly<Record<str
     sources: config.sources,
     ...(config.file === undefined ? {} : { file: config.file }),
   };
-}
-
-async function listenOps(options: {
-  handle: PipelineHandle;
-  metrics: PromMetrics | undefined;
-  port: number;
-  host: string;
-  logger: Logger;
-}): Promise<OpsServer> {
-  const { handle, metrics, port, host, logger } = options;
-  try {
-    return await startOpsServer({ handle, port, host, logger, ...(metrics === undefined ? {} : { metrics }) });
-  } catch (error) {
-    throw new SluiceError(
-      ErrorCode.Config,
-      `metrics server: cannot listen on ${host}:${port}: ${errorMessage(error)}; set metricsPort (--metrics-port) to a free port or "off"`,
-      { cause: error },
-    );
-  }
 }

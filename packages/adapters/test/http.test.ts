@@ -9,7 +9,7 @@ import {
   type JournalStore,
 } from '@sluice/core';
 import { run, type FlowStatus, type PipelineHandle } from '@sluice/runtime';
-import { startOpsServer, type OpsServer } from '../src/http/ops-server.ts';
+import { listenOpsServer, startOpsServer, type OpsServer } from '../src/http/ops-server.ts';
 import type { Health } from '../src/http/health.ts';
 import { PromMetrics } from '../src/metrics/prom-metrics.ts';
 import {
@@ -388,5 +388,19 @@ describe('ops server', () => {
       error = thrown;
     }
     expect(error).to.be.instanceOf(Error).with.property('code', 'EADDRINUSE');
+  });
+
+  it('listens before it has a flow, answering 503 until it serves one', async () => {
+    const listening = await listenOpsServer();
+    try {
+      const early = await get<{ error: string }>(`${listening.url}/health`);
+      expect(early.status).to.equal(503);
+      expect(early.body.error).to.equal('the flow is starting');
+      await start();
+      listening.serve({ handle, metrics });
+      expect((await get(`${listening.url}/metrics`)).status).to.equal(200);
+    } finally {
+      await listening.close();
+    }
   });
 });

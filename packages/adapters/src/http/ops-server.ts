@@ -7,12 +7,8 @@ import { EventStreams, SSE_HEARTBEAT_MS } from './events.ts';
 import { HttpError, sendError } from './respond.ts';
 import { opsRoutes, type Route } from './routes.ts';
 
-/** Options of {@link startOpsServer}. */
-export interface OpsServerOptions {
-  /** The running flow the endpoints report on and control. */
-  readonly handle: PipelineHandle;
-  /** The metrics `/metrics` serves; without them `/metrics` answers 404. */
-  readonly metrics?: PromMetrics;
+/** Options of {@link listenOpsServer}: where to listen, before the flow is known. */
+export interface OpsListenOptions {
   /** The port to listen on (default 0: an ephemeral port, see {@link OpsServer.port}). */
   readonly port?: number;
   /** The interface to listen on (default `127.0.0.1`: this machine only). */
@@ -22,6 +18,17 @@ export interface OpsServerOptions {
   /** Interval of the `/events` comment heartbeat (default 15 s). */
   readonly heartbeatMs?: number;
 }
+
+/** What the endpoints serve: the running flow and its metrics. */
+export interface OpsServed {
+  /** The running flow the endpoints report on and control. */
+  readonly handle: PipelineHandle;
+  /** The metrics `/metrics` serves; without them `/metrics` answers 404. */
+  readonly metrics?: PromMetrics;
+}
+
+/** Options of {@link startOpsServer}. */
+export interface OpsServerOptions extends OpsListenOptions, OpsServed {}
 
 /** A listening ops server. */
 export interface OpsServer {
@@ -33,20 +40,41 @@ export interface OpsServer {
   close(): Promise<void>;
 }
 
+/** An ops server that listens but has no flow yet: every request answers 503 until {@link serve}. */
+export interface ListeningOpsServer extends OpsServer {
+  /** Starts answering for `served`; call once. */
+  serve(served: OpsServed): void;
+}
+
 /**
  * Starts the operations endpoints of a running flow on node:http: `GET /metrics`,
  * `GET /health` (and `/health/live`, `/health/ready`), `GET /flow`, `POST /control` and
  * `GET /events` (Server-Sent Events of the activity log). Answers are JSON; a refused
  * request gets `{ "error": "…" }` with 400, 404, 405, 409, 413 or 415, and a failing route
  * 500 — a request never crashes the process. Resolves once the server listens.
- * @throws Error when it cannot listen (say, the port is taken).
+ * @throws Error when it cannot listen (say, the port is taken: `code` is `EADDRINUSE`).
  */
 export async function startOpsServer(options: OpsServerOptions): Promise<OpsServer> {
+  const server = await listenOpsServer(options);
+  server.serve(options);
+  return server;
+}
+
+/**
+ * Binds the ops server's port before there is a flow to serve, so that a run can learn that
+ * its port is taken before it touches its data directory; requests get 503 until `serve`.
+ * @throws Error when it cannot listen (say, the port is taken: `code` is `EADDRINUSE`).
+ */
+export async function listenOpsServer(options: OpsListenOptions = {}): Promise<ListeningOpsServer> {
   const host = options.host ?? '127.0.0.1';
   const logger = options.logger ?? silentLogger;
   const streams = new EventStreams(options.heartbeatMs ?? SSE_HEARTBEAT_MS);
-  const routes = opsRoutes({ handle: options.handle, metrics: options.metrics, streams });
+  let routes: ReadonlyMap<string, Route> | undefined;
   const server = createServer((req, res) => {
+    if (routes === undefined) {
+      sendError(res, 503, 'the flow is starting', { 'retry-after': '1' });
+      return;
+    }
     dispatch(routes, req, res, logger).catch((error: unknown) => {
       logger.error({ err: error }, 'ops server could not answer');
       res.destroy();
@@ -65,6 +93,9 @@ export async function startOpsServer(options: OpsServerOptions): Promise<OpsServ
   return {
     port,
     url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
+    serve: ({ handle, metrics }) => {
+      routes = opsRoutes({ handle, metrics, streams });
+    },
     close: () =>
       (closing ??= new Promise<void>((resolve, reject) => {
         streams.closeAll();
