@@ -93,6 +93,8 @@ export class ProcessRunner extends StageRunner {
     out: BatchOutput,
     attempt: number,
   ): Promise<void> | undefined {
+    // A call that failed during a cancel is not a bad record: abandon the batch (see close).
+    if (this.cancelled) throw error;
     const delay = retryDelay(this.deps.retry, error, attempt);
     if (delay === undefined) {
       this.fail(processor, error, record, input.upstream, out);
@@ -100,7 +102,7 @@ export class ProcessRunner extends StageRunner {
     }
     processor.rollback();
     this.log.warn({ seq: record.seq, attempt, delayMs: delay, err: error }, `stage "${this.node.name}": attempt ${String(attempt)} failed; retrying`);
-    return sleep(delay).then(() => this.handle(processor, record, input, out, attempt + 1));
+    return sleep(delay, this.abort.signal).then(() => this.handle(processor, record, input, out, attempt + 1));
   }
 
   private fail(processor: Processor, error: unknown, record: JournalRecord, upstream: string, out: BatchOutput): void {

@@ -1,4 +1,4 @@
-import type { SinkWriter, StageNode } from '@sluice/core';
+import { ErrorCode, InvalidStateError, SluiceError, type SinkWriter, type StageNode } from '@sluice/core';
 import type { BatchOutput } from './batch-output.ts';
 import { snapshot, StageRunner, type Prepared } from './stage-runner.ts';
 import { UpstreamReader, type Input, type InputBatch, type ReadResult } from './upstream-reader.ts';
@@ -64,6 +64,7 @@ export class SinkRunner extends StageRunner {
     try {
       return await writer.write(payloadsOf(read.batches));
     } catch (batchError) {
+      this.rethrowUnlessRecordError(batchError);
       const [only] = read.batches;
       if (read.count === 1 && only !== undefined) {
         const [record] = only.records;
@@ -76,6 +77,7 @@ export class SinkRunner extends StageRunner {
           try {
             position = await writer.write([record.payload]);
           } catch (error) {
+            this.rethrowUnlessRecordError(error);
             out.fail(error, record.payload, { stage: input.upstream, seq: record.seq });
           }
         }
@@ -83,6 +85,23 @@ export class SinkRunner extends StageRunner {
       return position;
     }
   }
+
+  /**
+   * Only a record the sink refuses (one it cannot serialize, say) belongs in the error lane.
+   * The sink's own failure (closed, an I/O error) and a failure during a cancel say nothing
+   * about the records: they fail the stage, or abandon the batch, uncommitted.
+   */
+  private rethrowUnlessRecordError(error: unknown): void {
+    if (this.cancelled || isSinkFailure(error)) throw error;
+  }
+}
+
+/** A failure of the sink itself rather than of a record: a wrong state, a closed store, a system call. */
+function isSinkFailure(error: unknown): boolean {
+  if (error instanceof InvalidStateError) return true;
+  if (error instanceof SluiceError) return error.code === ErrorCode.StoreClosed;
+  // Node's system errors (EIO, ENOSPC, EPIPE, ECONNRESET…) carry the failing call.
+  return error instanceof Error && typeof (error as { syscall?: unknown }).syscall === 'string';
 }
 
 function payloadsOf(batches: readonly InputBatch[]): unknown[] {

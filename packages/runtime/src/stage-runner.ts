@@ -119,10 +119,16 @@ export abstract class StageRunner {
   /** Releases the handler (file handles, readers). */
   protected abstract release(): Promise<void>;
 
-  /** Finishes the stage after its input ended (`eof`) or on a graceful stop (`stop`). */
+  /**
+   * Finishes the stage after its input ended (`eof`) or on a graceful stop (`stop`). The
+   * drain is chained on the loop, so a `close` that arrives meanwhile (a forced stop) waits
+   * for the batch the drain is handling before it releases the handler: a sink's writer is
+   * never closed under a write.
+   */
   async finish(reason: 'eof' | 'stop'): Promise<void> {
-    await this.idle();
-    if (reason === 'stop') await this.catchUp();
+    const draining = this.loop.then(() => (reason === 'stop' ? this.catchUp() : undefined));
+    this.loop = draining.catch(() => undefined);
+    await draining;
     await this.close();
   }
 
@@ -142,7 +148,16 @@ export abstract class StageRunner {
     return this.loop;
   }
 
-  /** Stops listening and releases the handler; safe to call twice. */
+  /** True once a cancel (or the end of the run) closed the stage: its handler's signal is aborted. */
+  protected get cancelled(): boolean {
+    return this.abort.signal.aborted;
+  }
+
+  /**
+   * Stops listening and releases the handler; safe to call twice. It aborts the handlers'
+   * signal first, then waits for the loop or drain to put down its batch: a batch handled in
+   * full still commits, one that failed because of the abort is abandoned uncommitted.
+   */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
@@ -199,7 +214,8 @@ export abstract class StageRunner {
   protected async catchUp(): Promise<void> {
     await Promise.all(this.node.inputs.map((e) => this.deps.settled(e.from.name)));
     let result: StepResult = 'progress';
-    while (result === 'progress') result = await this.step();
+    // A cancel during the drain stops it at the next batch boundary.
+    while (result === 'progress' && !this.closed) result = await this.step();
   }
 
   private async runLoop(token: { stopped: boolean }, report: Report): Promise<void> {
@@ -240,6 +256,11 @@ export abstract class StageRunner {
       await inFlight;
     } catch (error) {
       await inFlight?.catch(() => undefined);
+      if (this.cancelled) {
+        // Not a failure: the batch was abandoned uncommitted and the next run reads it again.
+        this.log.debug({ err: error }, `stage "${this.node.name}": batch abandoned on cancel`);
+        return;
+      }
       this.log.error({ err: error }, `stage "${this.node.name}" failed: ${errorMessage(error)}`);
       report({ type: 'FAIL', error: `stage "${this.node.name}": ${errorMessage(error)}` });
     }
