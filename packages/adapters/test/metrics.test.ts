@@ -87,20 +87,19 @@ describe('PromMetrics', () => {
       expect(sampleValue(text, 'sluice_flow_restarts', { flow: 'numbers' })).to.equal(0);
     });
 
-    it('includes the default process metrics with the prefix', () => {
-      expect(sampleValue(text, 'sluice_process_cpu_user_seconds_total')).to.be.a('number');
-      expect(sampleValue(text, 'sluice_nodejs_heap_size_total_bytes')).to.be.a('number');
-      expect(text).not.to.match(/^process_cpu/m);
+    it('includes the default process metrics unprefixed, as prom-client names them', () => {
+      expect(sampleValue(text, 'process_cpu_user_seconds_total')).to.be.a('number');
+      expect(sampleValue(text, 'nodejs_heap_size_total_bytes')).to.be.a('number');
+      expect(text).not.to.match(/^sluice_(process|nodejs)_/m);
     });
 
-    it('uses valid Prometheus names: sluice_ prefix, _total on counters', () => {
+    it('uses valid Prometheus names: sluice_ prefix on its own, _total on counters and only on them', () => {
       const types = metricTypes(text);
       expect(types.size).to.be.greaterThan(10);
       for (const [name, type] of types) {
-        expect(name).to.match(/^sluice_[a-z0-9_]+$/);
+        expect(name).to.match(/^(sluice|process|nodejs)_[a-z0-9_]+$/);
         if (type === 'counter') expect(name).to.match(/_total$/);
-        // prom-client's own gauge nodejs_active_resources_total breaks this rule; ours do not.
-        else if (/^sluice_(stage|flow)_/.test(name)) expect(name).not.to.match(/_total$/);
+        else expect(name).not.to.match(/_total$/);
       }
     });
   });
@@ -208,7 +207,7 @@ describe('PromMetrics', () => {
     expect(a.registry).not.to.equal(b.registry);
     expect(sampleValue(await a.text(), 'sluice_stage_records_in_total')).to.equal(3);
     expect(sampleValue(await b.text(), 'sluice_stage_records_in_total')).to.equal(5);
-    expect(sampleValue(await b.text(), 'sluice_process_cpu_user_seconds_total')).to.be.a('number');
+    expect(sampleValue(await b.text(), 'process_cpu_user_seconds_total')).to.be.a('number');
   });
 
   it('lets flows of different names share a registry', async () => {

@@ -21,9 +21,12 @@ export interface PromMetricsOptions {
    * OpenMetrics registry would append a second `_total` to the counters.
    */
   readonly registry?: Registry;
-  /** Also export prom-client's default process metrics, with the prefix (default true). */
+  /**
+   * Also export prom-client's default process metrics (default true), under prom-client's own
+   * names (`process_…`, `nodejs_…`): the prefix is not applied to them.
+   */
   readonly collectDefaultMetrics?: boolean;
-  /** Prefix of every metric name (default `sluice_`). */
+  /** Prefix of the flow's metric names (default `sluice_`). */
   readonly prefix?: string;
   /** The clock uptime is measured with; give the run's clock if it is not the system's. */
   readonly clock?: Clock;
@@ -72,7 +75,7 @@ export class PromMetrics implements Metrics {
     });
     this.flowSeries = new StateSeries(this.families.flowState, [this.flow], PIPELINE_STATES);
     this.flowSeries.enter('created');
-    if (options.collectDefaultMetrics ?? true) registerDefaultMetrics(this.registry, prefix);
+    if (options.collectDefaultMetrics ?? true) registerDefaultMetrics(this.registry);
   }
 
   /** Counts a committed batch; a source's batch size is what it read (out + errors). */
