@@ -8,6 +8,12 @@ export const ErrorCode = {
   InvalidState: 'INVALID_STATE',
   Timeout: 'TIMEOUT',
   Config: 'CONFIG',
+  /** Another run holds the data directory's lock: refused before anything is read or written. */
+  DataDirInUse: 'DATA_DIR_IN_USE',
+  /** The flow definition differs from the one the data directory holds: refused, nothing changed. */
+  DefinitionChanged: 'DEFINITION_CHANGED',
+  /** The store could not write to its disk (out of space, I/O error): the commit wrote nothing. */
+  StoreWrite: 'STORE_WRITE',
   Internal: 'INTERNAL',
 } as const;
 

@@ -16,7 +16,8 @@ export interface OpenDataDir {
  * Opens an existing flow data directory (the LMDB environment a run wrote, as given to
  * `sluice run --data-dir`). Never creates one: a missing path, a file, a directory without
  * `data.mdb`, a corrupt `data.mdb` or a store no run has written throws a SluiceError whose
- * message names the path. The caller closes the store.
+ * message names the path. The store does not take the directory's lock (it works beside a
+ * running flow) and must only be read. The caller closes it.
  */
 export async function openDataDir(dir: string): Promise<OpenDataDir> {
   const path = resolve(dir);
@@ -26,7 +27,8 @@ export async function openDataDir(dir: string): Promise<OpenDataDir> {
   if (statSync(join(path, 'data.mdb'), { throwIfNoEntry: false }) === undefined) {
     throw notDataDir(`${path} is not a Sluice data directory (it has no data.mdb)`);
   }
-  const store = LmdbJournalStore.open({ path });
+  // Only reads: no lock, so that it works beside a running flow.
+  const store = LmdbJournalStore.open({ path, lock: false });
   try {
     const definition = (await store.readMeta('flow')) as StoredDefinition | undefined;
     if (definition === undefined) throw notDataDir(`${path} holds no flow: no run has started in it`);

@@ -11,6 +11,8 @@ import {
   type JournalStore,
 } from '@sluice/core';
 import { applyCommit, type CommitDbs, type CursorKey } from './commit-apply.ts';
+import { checkDataDirectory } from './data-file-check.ts';
+import { acquireDataDirLock, type DataDirLock } from './data-dir-lock.ts';
 import { lastKey, readDense, type JournalDb } from './journal-range.ts';
 import { checkFormat, openEnvironment } from './open-environment.ts';
 import { toStats } from './record-codec.ts';
@@ -33,6 +35,12 @@ export interface LmdbJournalStoreOptions {
   readonly path: string;
   /** When commits resolve; see {@link LmdbDurability}. Defaults to `'fsync'`. */
   readonly durability?: LmdbDurability;
+  /**
+   * Take the data directory's exclusive lock (default true; see `acquireDataDirLock`), so that
+   * two runs never write one directory. `false` is for inspection beside a running flow
+   * (`sluice status`, `journal`, `log`): such a store must only read.
+   */
+  readonly lock?: boolean;
 }
 
 const DURABILITIES: readonly LmdbDurability[] = ['fsync', 'may-lose-last-commits-on-power-loss'];
@@ -78,6 +86,9 @@ export class LmdbJournalStore implements JournalStore {
   readonly #durableSeq = new Map<string, number>();
   readonly #listeners = new Set<CommitListener>();
   readonly #pending = new Set<Promise<unknown>>();
+  /** The lock while it is being taken: every call waits for it (and rejects if it was refused). */
+  #locking: Promise<void> | undefined;
+  #lock: DataDirLock | undefined;
   #closed = false;
 
   private constructor(path: string, durability: LmdbDurability, root: RootDatabase) {
@@ -98,8 +109,36 @@ export class LmdbJournalStore implements JournalStore {
    * JournalCorruptError naming the path when it holds something that is not an LMDB
    * environment this version can read, and SluiceError (CONFIG) for bad options or when the
    * environment cannot be opened for another reason (permissions, another store format).
+   * Unless `lock` is false it starts taking the data directory's lock, which is asynchronous:
+   * the first calls wait for it, and when another run holds the directory every call rejects
+   * with DATA_DIR_IN_USE (nothing read or written). {@link openLocked} refuses at once.
    */
   static open(options: LmdbJournalStoreOptions): LmdbJournalStore {
+    const store = LmdbJournalStore.#openEnvironment(options);
+    if (options.lock !== false) store.#startLocking(acquireDataDirLock(options.path));
+    return store;
+  }
+
+  /**
+   * Takes the data directory's lock, then opens the store as {@link open} does: rejects with
+   * SluiceError DATA_DIR_IN_USE (`data directory <path> is in use by pid N (since …)`) before
+   * the environment is even opened when another run holds the directory.
+   */
+  static async openLocked(options: Omit<LmdbJournalStoreOptions, 'lock'>): Promise<LmdbJournalStore> {
+    // A file where the directory should be is reported as open() reports it.
+    checkDataDirectory(options.path);
+    const lock = await acquireDataDirLock(options.path);
+    try {
+      const store = LmdbJournalStore.#openEnvironment(options);
+      store.#lock = lock;
+      return store;
+    } catch (error) {
+      await lock.release();
+      throw error;
+    }
+  }
+
+  static #openEnvironment(options: LmdbJournalStoreOptions): LmdbJournalStore {
     const durability = options.durability ?? 'fsync';
     if (!DURABILITIES.includes(durability)) {
       throw new SluiceError(
@@ -114,6 +153,16 @@ export class LmdbJournalStore implements JournalStore {
       void root.close();
       throw toSluiceError(error);
     }
+  }
+
+  #startLocking(acquiring: Promise<DataDirLock>): void {
+    const locking = acquiring.then((lock) => {
+      this.#lock = lock;
+      this.#locking = undefined;
+    });
+    // Rejections reach the callers; a store nobody calls must not raise an unhandled one.
+    locking.catch(() => undefined);
+    this.#locking = locking;
   }
 
   /** The last seq committed to `journal`, 0 when it is empty. */
@@ -206,13 +255,20 @@ export class LmdbJournalStore implements JournalStore {
     };
   }
 
-  /** Waits for commits in flight, closes the environment; later calls reject (STORE_CLOSED). */
+  /**
+   * Waits for commits in flight, closes the environment and releases the data directory's
+   * lock; later calls reject (STORE_CLOSED).
+   */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    await Promise.allSettled([...this.#pending]);
+    await Promise.allSettled([...this.#pending, this.#locking]);
     this.#listeners.clear();
-    await this.#root.close();
+    try {
+      await this.#root.close();
+    } finally {
+      await this.#lock?.release();
+    }
   }
 
   /** Waits for a queued commit to land and, per `durability`, to be flushed; then notifies. */
@@ -291,24 +347,35 @@ export class LmdbJournalStore implements JournalStore {
     return db;
   }
 
-  /** Runs a synchronous read, turning a throw (or a closed store) into a rejection. */
+  /**
+   * Runs a synchronous read, turning a throw (or a closed store) into a rejection. While the
+   * lock is being taken it waits for it, tracked so that a `close` called meanwhile lets it run.
+   */
   #now<T>(read: () => T): Promise<T> {
+    const attempt = (): Promise<T> => {
+      try {
+        return Promise.resolve(read());
+      } catch (error) {
+        return Promise.reject(toSluiceError(error));
+      }
+    };
+    if (this.#locking !== undefined) return this.#track(attempt);
     try {
       this.#assertOpen();
-      return Promise.resolve(read());
     } catch (error) {
       return Promise.reject(toSluiceError(error));
     }
+    return attempt();
   }
 
-  /** Runs a write, remembering it until it settles so that `close` can wait for it. */
+  /** Runs a write (after the lock), remembering it until it settles so that `close` can wait for it. */
   #track<T>(write: () => Promise<T>): Promise<T> {
     try {
       this.#assertOpen();
     } catch (error) {
       return Promise.reject(toSluiceError(error));
     }
-    const running = write();
+    const running = this.#locking === undefined ? write() : this.#locking.then(write);
     this.#pending.add(running);
     const forget = (): void => {
       this.#pending.delete(running);
