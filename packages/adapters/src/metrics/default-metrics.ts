@@ -1,4 +1,4 @@
-import { collectDefaultMetrics, Counter, Registry, type Metric } from 'prom-client';
+import { collectDefaultMetrics, Counter, Registry, type Metric, type MetricObject } from 'prom-client';
 
 /**
  * prom-client's default process metrics, collected once for the whole process.
@@ -14,7 +14,7 @@ let collected: Registry | undefined;
  * Prometheus reserves for counters (`promtool check metrics` flags them); each is the sum of
  * the labelled gauge without the suffix (`sum(nodejs_active_handles)`), so they are left out.
  */
-function exported(metric: Metric): boolean {
+function exported(metric: MetricObject): boolean {
   return metric instanceof Counter || !metric.name.endsWith('_total');
 }
 
@@ -30,9 +30,9 @@ export function registerDefaultMetrics(registry: Registry): void {
     collected = new Registry();
     collectDefaultMetrics({ register: collected });
   }
-  // getMetricsAsArray returns the metric instances themselves; its declared type is narrower.
-  for (const metric of collected.getMetricsAsArray() as unknown as Metric[]) {
+  for (const metric of collected.getMetricsAsArray()) {
     if (!exported(metric) || registry.getSingleMetric(metric.name) !== undefined) continue;
-    registry.registerMetric(metric);
+    // getMetricsAsArray returns the metric instances themselves; its declared type is narrower.
+    registry.registerMetric(metric as unknown as Metric);
   }
 }
