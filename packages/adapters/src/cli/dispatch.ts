@@ -32,6 +32,11 @@ const COMMANDS: readonly CommandEntry[] = [
     load: async () => (await import('./commands/log-command.ts')).logCommand,
   },
   {
+    name: 'check',
+    summary: 'check the integrity of a data directory: journals, counts, cursors (mdb_stat cannot read it)',
+    load: async () => (await import('./commands/check-command.ts')).checkCommand,
+  },
+  {
     name: 'config',
     summary: 'print the effective configuration of a flow file and where each value comes from',
     load: async () => (await import('./commands/config-command.ts')).configCommand,

@@ -3,7 +3,7 @@ import { dirname } from 'node:path';
 import type { Flow, JournalStore } from '@sluice/core';
 import { SYSTEM_JOURNAL, type ActivityEntry, type RunSummary } from '@sluice/runtime';
 import { LmdbJournalStore } from '../../src/lmdb/lmdb-journal-store.ts';
-import { run } from '../../src/run-local.ts';
+import { run, type LocalRunOptions } from '../../src/run-local.ts';
 
 /** Opens the LMDB store in `path`, runs `read` on it and closes it. */
 export async function withStore<T>(path: string, read: (store: JournalStore) => Promise<T>): Promise<T> {
@@ -41,7 +41,7 @@ export function doubledUpTo(n: number): number[] {
  * Runs `flow` to its end in this process on an LMDB data directory (no logs, no metrics, no
  * config file or SLUICE_* variables), so that CLI child processes can read what it wrote.
  */
-export async function runFlowInto(dataDir: string, flow: Flow): Promise<RunSummary> {
+export async function runFlowInto(dataDir: string, flow: Flow, options: LocalRunOptions = {}): Promise<RunSummary> {
   const cwd = dirname(dataDir);
-  return run(flow, { dataDir, logLevel: 'silent', config: { cwd, env: {}, file: false } });
+  return run(flow, { dataDir, logLevel: 'silent', config: { cwd, env: {}, file: false }, ...options });
 }
