@@ -5,7 +5,7 @@ import type { ConfigInput } from '../config/resolve-config.ts';
 import { CONFIG_KEYS, STAGE_LEAF_NAMES, TOP_KEYS, envName, type SluiceConfig, type TopKey } from '../config/schema.ts';
 import { stringFlag, type FlagValues, type OptionSpecs } from './args.ts';
 
-/** What the CLI defaults differently from an embedded run: it serves metrics on 9464. */
+/** What the CLI defaults differently from an embedded run: it serves metrics on 9464 (a free port if 9464 is taken). */
 export const CLI_DEFAULTS: { readonly [K in TopKey]?: SluiceConfig[K] } = { metricsPort: 9464 };
 
 const PLACEHOLDERS: Partial<Record<TopKey, string>> = {
@@ -35,7 +35,9 @@ export function configFlagHelp(): string[] {
     const spec = CONFIG_KEYS[key];
     const placeholder = isBooleanKey(key) ? '' : ` ${PLACEHOLDERS[key] ?? (key.endsWith('Ms') ? 'MS' : 'N')}`;
     const fallback = CLI_DEFAULTS[key] ?? spec.default;
-    const shown = key === 'dataDir' ? '' : ` (default ${String(fallback)})`;
+    // A taken default metrics port is not the user's choice: the run serves on a free one instead.
+    const taken = key === 'metricsPort' ? ', or a free port if that is taken' : '';
+    const shown = key === 'dataDir' ? '' : ` (default ${String(fallback)}${taken})`;
     rows.push([`--${spec.flag}${placeholder}`, `${spec.doc}${shown}; ${envName(key)}`]);
   }
   rows.push([`--${STAGE_FLAG} STAGE.SETTING=VALUE`, `a per-stage setting, repeatable (${STAGE_LEAF_NAMES.join(', ')})`]);
