@@ -24,13 +24,14 @@ export interface RecoveryReport {
 /**
  * Checks a data directory before a run: a changed flow definition (stage added, removed or
  * renamed) is refused unless allowed, and a last run without a clean shutdown record is
- * reported so that the run resumes from the cursors it left. Touches no journal.
+ * reported so that the run resumes from the cursors it left. Touches no journal. Throws
+ * SluiceError DEFINITION_CHANGED for the refusal, before anything is written.
  */
 export async function recover(store: JournalStore, flow: Flow, allowDefinitionChange: boolean): Promise<RecoveryReport> {
   const stored = (await store.readMeta('flow')) as StoredDefinition | undefined;
   const stages = flow.stages.map((s) => s.name);
   if (stored !== undefined && stored.definitionHash !== flow.definitionHash && !allowDefinitionChange) {
-    throw new SluiceError(ErrorCode.Config, definitionChanged(flow, stored, stages));
+    throw new SluiceError(ErrorCode.DefinitionChanged, definitionChanged(flow, stored, stages));
   }
   const runs = Number((await store.readMeta('runs')) ?? 0);
   await store.writeMeta('runs', runs + 1);

@@ -1,5 +1,7 @@
-import { errorMessage } from '@sluice/core';
-import type { RunSummary } from '@sluice/runtime';
+import { ErrorCode, SluiceError, errorMessage, type Flow } from '@sluice/core';
+import type { RunSummary, StoredDefinition } from '@sluice/runtime';
+import { LmdbJournalStore } from '../../lmdb/lmdb-journal-store.ts';
+import type { ConfigInput, ResolvedConfig } from '../../config/resolve-config.ts';
 import { createPinoLogger } from '../../pino-logger.ts';
 import { resolveLocalConfig, run, type LocalRunEndpoints } from '../../run-local.ts';
 import { installShutdownHandlers } from '../../signals.ts';
@@ -17,7 +19,9 @@ Runs the flow that <flow-file> exports as default (a Flow from flow(…) in @slu
 function returning one; TypeScript is loaded through tsx) on LMDB in its data directory. A run
 on a directory an earlier run left resumes from its last commits.
 
-Start: opens the store and recovers, sets up logging and the metrics server, then starts the
+Start: takes the data directory's lock (a directory another run holds is refused, exit 1), opens
+the store, refuses a flow whose definition differs from the one the directory holds (unless
+--allow-definition-change), recovers, sets up logging and the metrics server, then starts the
 stages. On a terminal it shows live progress per stage; at the end it prints a summary.
 SIGINT/SIGTERM: sources stop taking input, what is journaled drains (at most --drain-timeout),
 the shutdown record is written and the process exits 0. A second signal stops at once; the
@@ -47,33 +51,75 @@ export const runCommand: Command = {
     const flow = await loadFlow(positionals[0] ?? '');
     const config = configInput(flags);
     const { values } = resolveLocalConfig(flow, { config });
-    const progress =
-      process.stdout.isTTY && flags['no-progress'] !== true ? new ProgressDisplay({ out: process.stdout, log: process.stderr }) : undefined;
-    const logger = createPinoLogger({ level: values.logLevel, destination: progress?.logStream ?? 2 });
-    console.log(`sluice: running flow "${flow.name}" (${flow.stages.length} stages) in ${values.dataDir}`);
-    const say = (line: string): void => (progress === undefined ? console.log(line) : progress.print(line));
-    const handle = run(flow, { config, logger, onEndpoints: (endpoints) => printEndpoints(endpoints, say) });
-    installShutdownHandlers(handle, {
-      drainTimeoutMs: values.drainTimeoutMs,
-      logger,
-      onExit: (code) => {
-        if (code >= 128) process.exit(code);
-      },
-    });
-    progress?.start(handle);
-    let summary: RunSummary;
+    // Refusals come before any "running" line, with nothing written: another run holds the
+    // directory (the lock is taken before the environment opens), or the definition changed.
+    const store = await LmdbJournalStore.openLocked({ path: values.dataDir, durability: values.durability });
     try {
-      summary = await handle;
-    } catch (error) {
-      progress?.stop();
-      console.error(`sluice: ${errorMessage(error)}`);
-      return 1;
+      if (!values.allowDefinitionChange) await refuseChangedDefinition(store, flow);
+      return await runOn(store, flow, { config, values, noProgress: flags['no-progress'] === true });
+    } finally {
+      await store.close();
     }
-    progress?.stop();
-    for (const line of formatSummary(flow, summary)) console.log(line);
-    return 0;
   },
 };
+
+/** What {@link runOn} needs besides the store and the flow. */
+interface RunArgs {
+  readonly config: ConfigInput;
+  readonly values: ResolvedConfig['values'];
+  readonly noProgress: boolean;
+}
+
+/** Runs the flow on the locked store with progress and signal handling; resolves the exit code. */
+async function runOn(store: LmdbJournalStore, flow: Flow, { config, values, noProgress }: RunArgs): Promise<number> {
+  const progress = process.stdout.isTTY && !noProgress ? new ProgressDisplay({ out: process.stdout, log: process.stderr }) : undefined;
+  const logger = createPinoLogger({ level: values.logLevel, destination: progress?.logStream ?? 2 });
+  console.log(`sluice: running flow "${flow.name}" (${flow.stages.length} stages) in ${values.dataDir}`);
+  const say = (line: string): void => (progress === undefined ? console.log(line) : progress.print(line));
+  const handle = run(flow, { config, logger, store, onEndpoints: (endpoints) => printEndpoints(endpoints, say) });
+  installShutdownHandlers(handle, {
+    drainTimeoutMs: values.drainTimeoutMs,
+    logger,
+    onExit: (code) => {
+      if (code >= 128) process.exit(code);
+    },
+  });
+  progress?.start(handle);
+  let summary: RunSummary;
+  try {
+    summary = await handle;
+  } catch (error) {
+    progress?.stop();
+    console.error(`sluice: ${errorMessage(error)}`);
+    return 1;
+  }
+  progress?.stop();
+  for (const line of formatSummary(flow, summary)) console.log(line);
+  return 0;
+}
+
+/**
+ * Throws SluiceError DEFINITION_CHANGED when the directory holds a flow whose definition hash
+ * differs from `flow`'s: the same check recovery makes, made here so that the CLI reports it as
+ * a refusal before it says "running".
+ */
+async function refuseChangedDefinition(store: LmdbJournalStore, flow: Flow): Promise<void> {
+  const stored = (await store.readMeta('flow')) as StoredDefinition | undefined;
+  if (stored === undefined || stored.definitionHash === flow.definitionHash) return;
+  const stages = flow.stages.map((s) => s.name);
+  const changes = [
+    ...stages.filter((s) => !stored.stages.includes(s)).map((s) => `stage "${s}" added`),
+    ...stored.stages.filter((s) => !stages.includes(s)).map((s) => `stage "${s}" removed`),
+  ];
+  if (stored.name !== flow.name) changes.unshift(`now flow "${flow.name}"`);
+  const what = changes.length > 0 ? changes.join(', ') : 'edges or stage kinds changed';
+  throw new SluiceError(
+    ErrorCode.DefinitionChanged,
+    `refused: data directory ${store.path} holds flow "${stored.name}" with a different definition ` +
+      `(${what}; stored hash ${stored.definitionHash}, now ${flow.definitionHash}); nothing was changed. ` +
+      'Use a new data directory, or rerun with --allow-definition-change to run it on the old journals',
+  );
+}
 
 function printEndpoints(endpoints: LocalRunEndpoints, say: (line: string) => void): void {
   if (endpoints.metrics !== undefined) {
