@@ -15,6 +15,7 @@ import { checkDataDirectory } from './data-file-check.ts';
 import { acquireDataDirLock, type DataDirLock } from './data-dir-lock.ts';
 import { lastKey, readDense, type JournalDb } from './journal-range.ts';
 import { checkFormat, openEnvironment } from './open-environment.ts';
+import { observeBatchCommit, writeFailure } from './write-failure.ts';
 import { toStats } from './record-codec.ts';
 
 /**
@@ -199,7 +200,8 @@ export class LmdbJournalStore implements JournalStore {
   /**
    * Appends the records (seq lastSeq+1…), writes the cursors and, when given, the state, and
    * counts the records by kind, in one transaction; resolves per `durability`, then notifies
-   * subscribers. Rejects with TerminalError, writing nothing, if any value cannot be stored.
+   * subscribers. Rejects with TerminalError, writing nothing, if any value cannot be stored, and
+   * with SluiceError STORE_WRITE naming the data directory when its disk is full or fails.
    * The batch is read when the transaction runs, after this returns: leave it unchanged until
    * the promise settles.
    */
@@ -239,11 +241,15 @@ export class LmdbJournalStore implements JournalStore {
     return this.#now(() => this.#meta.get(key));
   }
 
-  /** Writes a flow-level value; resolves per `durability`. */
+  /** Writes a flow-level value; resolves per `durability`; rejects as `commit` does on a full disk. */
   writeMeta(key: string, value: unknown): Promise<void> {
     return this.#track(async () => {
-      await this.#meta.put(key, value);
-      await this.#durable();
+      try {
+        await this.#meta.put(key, value);
+        await this.#durable();
+      } catch (error) {
+        throw toSluiceError(await writeFailure(this.path, error));
+      }
     });
   }
 
@@ -283,7 +289,7 @@ export class LmdbJournalStore implements JournalStore {
     } catch (error) {
       // The cache may hold seqs of a transaction that did not commit: reload it from the db.
       this.#lastSeq.clear();
-      throw toSluiceError(error, { stage });
+      throw toSluiceError(await writeFailure(this.path, error), { stage });
     }
     await durable;
     if (this.durability === 'fsync') {
@@ -306,7 +312,9 @@ export class LmdbJournalStore implements JournalStore {
   /** Queues the commit's child transaction. */
   #apply(batch: CommitBatch): Promise<CommitResult> {
     const db = this.#journalDb(batch.stage, true);
-    return this.#root.childTransaction(() => applyCommit(this.#dbs, this.#lastSeq, db, batch));
+    const committing = this.#root.childTransaction(() => applyCommit(this.#dbs, this.#lastSeq, db, batch));
+    observeBatchCommit(this.#root);
+    return committing;
   }
 
   /** Resolves when everything committed so far is as durable as `durability` promises. */

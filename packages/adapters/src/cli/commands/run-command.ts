@@ -54,11 +54,14 @@ export const runCommand: Command = {
     // Refusals come before any "running" line, with nothing written: another run holds the
     // directory (the lock is taken before the environment opens), or the definition changed.
     const store = await LmdbJournalStore.openLocked({ path: values.dataDir, durability: values.durability });
+    // A full disk is reported in the run's own line, not as lmdb-js's stack trace as well.
+    const restoreConsole = quietLmdbWriteErrors();
     try {
       if (!values.allowDefinitionChange) await refuseChangedDefinition(store, flow);
       return await runOn(store, flow, { config, values, noProgress: flags['no-progress'] === true });
     } finally {
       await store.close();
+      restoreConsole();
     }
   },
 };
@@ -119,6 +122,31 @@ async function refuseChangedDefinition(store: LmdbJournalStore, flow: Flow): Pro
       `(${what}; stored hash ${stored.definitionHash}, now ${flow.definitionHash}); nothing was changed. ` +
       'Use a new data directory, or rerun with --allow-definition-change to run it on the old journals',
   );
+}
+
+/**
+ * Drops the raw errors lmdb-js prints with `console.error` when a write fails (write.js logs
+ * the error and its stack before it rejects the commit); the store reports the same failure in
+ * one line naming the data directory (see `writeFailure`). For the CLI, whose stderr holds
+ * JSON logs and one-line errors only. Every other `console.error` call passes through. Returns
+ * the function that puts `console.error` back. (Here, not in lmdb/: only the CLI owns its console.)
+ */
+function quietLmdbWriteErrors(): () => void {
+  const original = console.error;
+  console.error = (...args: unknown[]): void => {
+    if (args.length === 1 && isLmdbError(args[0])) return;
+    original(...args);
+  };
+  return () => {
+    console.error = original;
+  };
+}
+
+/** An Error thrown from lmdb-js's own code with an errno or LMDB code. */
+function isLmdbError(value: unknown): boolean {
+  if (!(value instanceof Error) || typeof (value as { code?: unknown }).code !== 'number') return false;
+  const frame = value.stack?.split('\n').find((line) => line.trimStart().startsWith('at '));
+  return frame !== undefined && /[\\/]node_modules[\\/](?:\.pnpm[\\/][^\\/]+[\\/]node_modules[\\/])?lmdb[\\/]/.test(frame);
 }
 
 function printEndpoints(endpoints: LocalRunEndpoints, say: (line: string) => void): void {
