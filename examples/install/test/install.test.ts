@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { writeApp, NUMBERS } from './support/app-files.ts';
-import { command, succeed } from './support/command.ts';
+import { command, start, succeed } from './support/command.ts';
 import { freshCopy } from './support/fresh-copy.ts';
 import { keyPaths, tarballEntries, tarballManifest } from './support/tarball.ts';
 
@@ -14,6 +14,14 @@ const PACKAGES = ['core', 'fsm', 'runtime', 'adapters'] as const;
 const NPM_FLAGS = ['--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error'];
 const NEEDS_TSX =
   'sluice: cannot load flow.ts: TypeScript flow files need tsx; install it (npm install -D tsx) or compile the flow to .js';
+
+/** Resolves once `predicate` holds, checking every 50 ms; rejects naming `what` after `ms`. */
+async function until(what: string, predicate: () => boolean, ms: number): Promise<void> {
+  for (const deadline = Date.now() + ms; !predicate(); ) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
 
 /** The lines of a JSON-lines file, parsed. */
 async function jsonLines(path: string): Promise<unknown[]> {
@@ -96,6 +104,24 @@ describe('the packed packages, installed with npm outside the workspace', () => 
     expect(await jsonLines(out)).to.deep.equal(EXPECTED);
     await succeed(sluice, ['run', 'flow.ts', '--data-dir', join(work, 'cli-ts'), '--no-progress', '--metrics-port', 'off'], { cwd: app });
     expect(await jsonLines(join(app, 'out', 'ts.jsonl'))).to.deep.equal(EXPECTED);
+  });
+
+  it('stops gracefully on a SIGTERM sent to the PID of node_modules/.bin/sluice', async () => {
+    const out = join(work, 'slow.jsonl');
+    const args = ['run', 'slow.mjs', '--data-dir', join(work, 'slow'), '--no-progress', '--metrics-port', 'off', '--drain-timeout', '1000'];
+    const flow = start(join(app, 'node_modules', '.bin', 'sluice'), args, { cwd: app, env: { FLOW_OUT: out } });
+    let ended;
+    try {
+      await until('the flow to start', () => flow.output().stderr.includes('"flow started"'), 60_000);
+      process.kill(flow.pid, 'SIGTERM');
+      ended = await flow.ended;
+    } finally {
+      // Never leave the slow flow running behind a failed assertion.
+      if (flow.running()) process.kill(flow.pid, 'SIGKILL');
+    }
+    expect(ended.code, ended.stderr).to.equal(0);
+    expect(ended.stderr).to.include('SIGTERM received').and.to.include('"flow stopped"');
+    expect((await jsonLines(out)).length).to.be.below(100000);
   });
 
   it('without tsx, runs a .mjs flow and refuses a .ts flow in one line, exit 1', async () => {

@@ -35,18 +35,31 @@ const installed: Flow = flow('installed', [sink('out', doubled, jsonLinesSink<Do
 export default installed;
 `;
 
+/** A flow too slow to finish during the test (a millisecond per record), to be stopped by a signal. */
+const SLOW_MJS = `import { flow, sink, source, transform } from '@sluice/core';
+import { arraySource, jsonLinesSink } from '@sluice/adapters';
+
+const numbers = source('numbers', arraySource(Array.from({ length: 100000 }, (_, i) => i)));
+const slow = transform('slow', numbers, async (n) => {
+  await new Promise((resolve) => setTimeout(resolve, 1));
+  return n;
+});
+export default flow('slow', [sink('out', slow, jsonLinesSink(process.env.FLOW_OUT))]);
+`;
+
 /** A tsconfig as a new Node project would write it: NodeNext, strict. */
 const TSCONFIG = {
   compilerOptions: { target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', strict: true, noEmit: true },
   include: ['flow.ts'],
 };
 
-/** Creates an app directory: an ESM package.json, flow.mjs, flow.ts and tsconfig.json. */
+/** Creates an app directory: an ESM package.json, flow.mjs, slow.mjs, flow.ts and tsconfig.json. */
 export async function writeApp(dir: string): Promise<void> {
   await mkdir(dir, { recursive: true });
   const manifest = { name: 'sluice-install-check', version: '1.0.0', private: true, type: 'module' };
   await writeFile(join(dir, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`);
   await writeFile(join(dir, 'flow.mjs'), FLOW_MJS);
+  await writeFile(join(dir, 'slow.mjs'), SLOW_MJS);
   await writeFile(join(dir, 'flow.ts'), FLOW_TS);
   await writeFile(join(dir, 'tsconfig.json'), `${JSON.stringify(TSCONFIG, null, 2)}\n`);
 }

@@ -27,17 +27,36 @@ export function userEnv(extra: Readonly<Record<string, string>> = {}): NodeJS.Pr
   return { ...env, ...extra };
 }
 
-/** Runs `file args…` to its end and resolves with what it left; never rejects on a non-zero exit. */
-export function command(file: string, args: readonly string[], options: CommandOptions): Promise<CommandResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(file, args, { cwd: options.cwd, env: userEnv(options.env), stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+/** A started child: its PID, the output so far, and its end. */
+export interface StartedCommand {
+  readonly pid: number;
+  readonly output: () => CommandResult;
+  readonly running: () => boolean;
+  readonly ended: Promise<CommandResult>;
+}
+
+/** Starts `file args…` (its own process, no shell) and collects its output. */
+export function start(file: string, args: readonly string[], options: CommandOptions): StartedCommand {
+  const child = spawn(file, args, { cwd: options.cwd, env: userEnv(options.env), stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  const ended = new Promise<CommandResult>((resolve, reject) => {
     child.on('error', reject);
     child.on('close', (code) => resolve({ code, stdout, stderr }));
   });
+  return {
+    pid: child.pid ?? -1,
+    output: () => ({ code: child.exitCode, stdout, stderr }),
+    running: () => child.exitCode === null && child.signalCode === null,
+    ended,
+  };
+}
+
+/** Runs `file args…` to its end and resolves with what it left; never rejects on a non-zero exit. */
+export function command(file: string, args: readonly string[], options: CommandOptions): Promise<CommandResult> {
+  return start(file, args, options).ended;
 }
 
 /** Runs `file args…` and resolves with its stdout; rejects naming the command and its stderr unless it exits 0. */
