@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { closeSync, mkdirSync, openSync, readFileSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
-import { createConnection, createServer, type Server } from 'node:net';
+import { createServer, type Server } from 'node:net';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { ErrorCode, SluiceError, errorMessage } from '@sluice/core';
@@ -62,31 +62,9 @@ export async function acquireDataDirLock(dir: string, options: DataDirLockOption
   return method === 'socket' ? socketLock(path) : pidFileLock(path);
 }
 
-/**
- * Who holds data directory `dir` now, without taking its lock (so a run starting meanwhile is
- * never refused because of it); undefined when nobody does.
- */
-export async function dataDirLockHolder(dir: string, options: DataDirLockOptions = {}): Promise<DataDirLockHolder | undefined> {
-  const path = resolve(dir);
-  const method = options.method ?? (process.platform === 'linux' ? 'socket' : 'pid-file');
-  if (method === 'pid-file') {
-    const holder = readHolder(path);
-    return holder !== undefined && isAlive(holder.pid) ? holder : undefined;
-  }
-  const name = socketName(path);
-  if (name === undefined) return undefined;
-  const listening = await new Promise<boolean>((done) => {
-    const socket = createConnection({ path: name }, () => {
-      socket.destroy();
-      done(true);
-    });
-    socket.on('error', () => done(false));
-  });
-  return listening ? (readHolder(path) ?? { pid: 0, since: '?', host: '?' }) : undefined;
-}
-
 async function socketLock(path: string): Promise<DataDirLock> {
-  const name = socketName(path) ?? '';
+  const name = socketName(path);
+  if (name === undefined) throw new SluiceError(ErrorCode.Config, `data directory ${path}: it vanished while being locked`);
   const server = createServer((connection) => connection.destroy());
   server.unref();
   try {
