@@ -87,7 +87,10 @@ describe('sluice CLI (child processes)', function () {
       expect(run.code, run.stderr).to.equal(0);
       expect(run.stdout).to.match(/metrics at http:\/\/127\.0\.0\.1:\d+\/metrics/);
       expect(run.stdout).to.match(/flow "checked" completed in .*: 50 records read/);
-      expect(run.stdout).to.match(/check\s+map\s+drained\s+50\s+45\s+5/);
+      // Each stage's counts in words that fit its kind: a source reads, a sink delivers.
+      expect(run.stdout).to.match(/orders\s+source\s+drained\s+read 50\s+0\s/);
+      expect(run.stdout).to.match(/check\s+map\s+drained\s+50 in, 45 out\s+5\s/);
+      expect(run.stdout).to.match(/out\s+sink\s+drained\s+took 45, delivered 45\s+0\s/);
       expect(readFileSync(join(dir, 'out', 'checked.jsonl'), 'utf8').trim().split('\n')).to.have.length(45);
     });
 

@@ -1,5 +1,6 @@
 import { Writable } from 'node:stream';
 import type { FlowStatus, PipelineHandle } from '@sluice/runtime';
+import { describeCounts, handledCount } from './stage-counts.ts';
 import { count, duration, formatTable } from './table.ts';
 
 /** Options of {@link ProgressDisplay}. */
@@ -80,19 +81,19 @@ export class ProgressDisplay {
   #render(status: FlowStatus): void {
     if (this.#timer === undefined) return;
     const now = Date.now();
-    const rows = [['stage', 'state', 'in', 'out', 'errors', 'records/s', 'lag']];
+    const rows = [['stage', 'state', 'records', 'errors', 'records/s', 'lag']];
     for (const stage of status.stages) {
-      const handled = stage.kind === 'source' ? stage.out + stage.errors : stage.in;
+      const handled = handledCount(stage.kind, stage);
       const last = this.#last.get(stage.name);
       const rate = last === undefined || now <= last.at ? 0 : ((handled - last.handled) * 1000) / (now - last.at);
       this.#last.set(stage.name, { handled, at: now });
       const lag = stage.inputs.reduce((sum, edge) => sum + edge.lag, 0);
       const stalled = stage.inputs.some((edge) => edge.stalled) ? ' stalled' : '';
       const lagText = stage.inputs.length === 0 ? '-' : `${count(lag)}${stalled}`;
-      rows.push([stage.name, stage.state, count(stage.in), count(stage.out), count(stage.errors), count(rate), lagText]);
+      rows.push([stage.name, stage.state, describeCounts(stage.kind, stage), count(stage.errors), count(rate), lagText]);
     }
     const header = `flow "${status.flow}" ${status.state} for ${duration(status.uptimeMs)}`;
-    const align = ['left', 'left', 'right', 'right', 'right', 'right', 'right'] as const;
+    const align = ['left', 'left', 'left', 'right', 'right', 'right'] as const;
     this.#erase();
     this.#lines = [header, ...formatTable(rows, align).map((line) => `  ${line}`)];
     this.#draw();
