@@ -10,7 +10,6 @@ import { run as runWith, type PipelineHandle, type RunOptions } from '@sluice/ru
 import { startStatelyInspector, type StatelyInspector } from './inspect/stately-inspector.ts';
 import { resolveConfig, type ConfigInput, type ResolvedConfig } from './config/resolve-config.ts';
 import type { StageSettings } from './config/schema.ts';
-import { gatedStore } from './http/gated-store.ts';
 import type { ListeningOpsServer } from './http/ops-server.ts';
 import { listenForRun } from './http/run-listener.ts';
 import { LmdbJournalStore, type LmdbDurability } from './lmdb/lmdb-journal-store.ts';
@@ -137,8 +136,8 @@ interface StartArgs {
 }
 
 /**
- * Runs the flow with the resolved values. The ops port is bound first and the store handed to
- * the runtime waits for it, so a taken port refuses the run before recovery writes anything;
+ * Runs the flow with the resolved values. The ops port is bound first and the run's `prepare`
+ * waits for it, so a taken port refuses the run before recovery writes anything;
  * the endpoints answer once the stages are about to start, and close after the run.
  */
 function start(args: StartArgs): PipelineHandle {
@@ -153,7 +152,13 @@ function start(args: StartArgs): PipelineHandle {
   listening?.catch(() => undefined);
   const handle: PipelineHandle = runWith(flow, {
     ...runtimeOnly(options),
-    store: listening === undefined ? args.store : gatedStore(args.store, listening),
+    store: args.store,
+    // Recovery, the first thing to touch the data directory, waits for the port: a taken port
+    // refuses the run with nothing written.
+    prepare: async () => {
+      await listening;
+      await options.prepare?.();
+    },
     logger: log,
     ...(metrics === undefined ? {} : { metrics }),
     ...(inspect === undefined ? {} : { inspect }),
@@ -194,37 +199,12 @@ function start(args: StartArgs): PipelineHandle {
       }
     },
   });
-  return listening === undefined ? handle : refusedBy(handle, listening);
+  return handle;
 }
 
 async function closeListening(listening: Promise<ListeningOpsServer> | undefined): Promise<void> {
   const ops = await listening?.catch(() => undefined);
   await ops?.close();
-}
-
-/**
- * The handle, settling with the ops server's own error when it could not listen: the run was
- * refused for it, not failed by a stage, and that one line is what the user must read.
- */
-function refusedBy(handle: PipelineHandle, listening: Promise<unknown>): PipelineHandle {
-  const done = handle.done.catch(async (error: unknown) => {
-    const refusal = await listening.then(
-      () => undefined,
-      (listenError: unknown) => listenError,
-    );
-    throw refusal ?? error;
-  });
-  return {
-    // A plain object of members; `then`, `done` and `stop` are all replaced below.
-    // eslint-disable-next-line @typescript-eslint/no-misused-promises
-    ...handle,
-    done,
-    stop: (mode, source) => {
-      void handle.stop(mode, source).catch(() => undefined);
-      return done;
-    },
-    then: (onFulfilled, onRejected) => done.then(onFulfilled, onRejected),
-  };
 }
 
 /** The options that only this module reads; the rest goes to the runtime as given. */

@@ -51,7 +51,15 @@ export interface PipelineContext extends PipelineInput {
   readonly drained: readonly string[];
   readonly stopped: readonly string[];
   readonly stopMode: StopMode | undefined;
-  readonly failure: { readonly stage: string; readonly error: string } | undefined;
+  readonly failure: PipelineFailure | undefined;
+}
+
+/** Why a pipeline failed: the stage (`(pipeline)` for the run itself) and the reason. */
+export interface PipelineFailure {
+  readonly stage: string;
+  readonly error: string;
+  /** What was thrown, when the pipeline itself failed (materializing): a refusal keeps its class. */
+  readonly cause?: unknown;
 }
 
 const add = (list: readonly string[], item: string): readonly string[] =>
@@ -157,6 +165,7 @@ export const pipelineMachine = setup({
             failure: ({ event }) => ({
               stage: '(pipeline)',
               error: event.error instanceof Error ? event.error.message : String(event.error),
+              cause: event.error,
             }),
           }),
         },

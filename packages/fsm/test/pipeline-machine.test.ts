@@ -220,7 +220,8 @@ describe('pipelineMachine', () => {
     actor.send({ type: 'START' });
     const failed = await until(actor, finished);
     expect(failed.value).to.equal('failed');
-    expect(failed.context.failure).to.deep.equal({ stage: '(pipeline)', error: 'store locked' });
+    expect(failed.context.failure).to.deep.include({ stage: '(pipeline)', error: 'store locked' });
+    expect(failed.context.failure?.cause).to.be.instanceOf(Error);
     expect(io.initializeCalls).to.have.length(0);
   });
 

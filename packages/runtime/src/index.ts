@@ -12,5 +12,5 @@ export { run } from './run.ts';
 export type { PipelineHandle } from './pipeline-handle.ts';
 export type { RunOptions, RunSummary, StageSummary } from './options.ts';
 export type { EdgeStatus, FlowStatus, StageStatus } from './status.ts';
-export type { StoredDefinition } from './recovery.ts';
+export { definitionChange, type DefinitionChange, type StoredDefinition } from './recovery.ts';
 export { SYSTEM_JOURNAL, type ActivityEntry, type ActivityRecord, type ActivityType } from './activity.ts';

@@ -28,7 +28,12 @@ export interface RunOptions {
   readonly pollMaxMs?: number;
   /** Receives XState inspection events from the pipeline and every stage actor. */
   readonly inspect?: InspectionObserver;
-  /** Runs before any stage starts, e.g. recovery and the activity log. */
+  /**
+   * Runs first, before recovery touches the store (bind a port, take a lock). A rejection
+   * refuses the run: nothing is written and the handle rejects with that error as it was thrown.
+   */
+  readonly prepare?: () => Promise<void>;
+  /** Runs after recovery and the run-started record, before any stage starts. */
   readonly beforeStart?: () => Promise<void>;
   /** Runs on a data directory whose flow definition changed (default false: refused). */
   readonly allowDefinitionChange?: boolean;

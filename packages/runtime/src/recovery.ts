@@ -28,11 +28,16 @@ export interface RecoveryReport {
  * SluiceError DEFINITION_CHANGED for the refusal, before anything is written.
  */
 export async function recover(store: JournalStore, flow: Flow, allowDefinitionChange: boolean): Promise<RecoveryReport> {
-  const stored = (await store.readMeta('flow')) as StoredDefinition | undefined;
-  const stages = flow.stages.map((s) => s.name);
-  if (stored !== undefined && stored.definitionHash !== flow.definitionHash && !allowDefinitionChange) {
-    throw new SluiceError(ErrorCode.DefinitionChanged, definitionChanged(flow, stored, stages));
+  const change = allowDefinitionChange ? undefined : await definitionChange(store, flow);
+  if (change !== undefined) {
+    throw new SluiceError(
+      ErrorCode.DefinitionChanged,
+      `flow "${flow.name}": the definition differs from the one this data directory was written with ` +
+        `(${change.description}). Nothing was changed. ` +
+        'Use a new data directory, or pass allowDefinitionChange (--allow-definition-change) to run it on the old journals.',
+    );
   }
+  const stages = flow.stages.map((s) => s.name);
   const runs = Number((await store.readMeta('runs')) ?? 0);
   await store.writeMeta('runs', runs + 1);
   const topology = flow.stages.map((s) => ({
@@ -54,17 +59,27 @@ export async function recover(store: JournalStore, flow: Flow, allowDefinitionCh
   return { restarts: runs, unclean: { previousRun, lastSeq, message } };
 }
 
-function definitionChanged(flow: Flow, stored: StoredDefinition, stages: readonly string[]): string {
-  const added = stages.filter((s) => !stored.stages.includes(s));
-  const removed = stored.stages.filter((s) => !stages.includes(s));
+/** How a flow's definition differs from the one stored with a data directory. */
+export interface DefinitionChange {
+  /** The stored definition. */
+  readonly stored: StoredDefinition;
+  /** What changed, e.g. `stage "x" added, stage "y" removed; stored hash …, now …`. */
+  readonly description: string;
+}
+
+/**
+ * The difference between `flow` and the definition the data directory was written with;
+ * undefined when they are the same or nothing is stored yet. Reads only.
+ */
+export async function definitionChange(store: JournalStore, flow: Flow): Promise<DefinitionChange | undefined> {
+  const stored = (await store.readMeta('flow')) as StoredDefinition | undefined;
+  if (stored === undefined || stored.definitionHash === flow.definitionHash) return undefined;
+  const stages = flow.stages.map((s) => s.name);
   const changes = [
-    ...added.map((s) => `stage "${s}" added`),
-    ...removed.map((s) => `stage "${s}" removed`),
+    ...stages.filter((s) => !stored.stages.includes(s)).map((s) => `stage "${s}" added`),
+    ...stored.stages.filter((s) => !stages.includes(s)).map((s) => `stage "${s}" removed`),
   ];
+  if (stored.name !== flow.name) changes.unshift(`now flow "${flow.name}"`);
   const what = changes.length > 0 ? changes.join(', ') : 'edges or stage kinds changed';
-  return (
-    `flow "${flow.name}": the definition differs from the one this data directory was written with ` +
-    `(${what}; stored hash ${stored.definitionHash}, now ${flow.definitionHash}). Nothing was changed. ` +
-    'Use a new data directory, or pass allowDefinitionChange (--allow-definition-change) to run it on the old journals.'
-  );
+  return { stored, description: `${what}; stored hash ${stored.definitionHash}, now ${flow.definitionHash}` };
 }

@@ -20,7 +20,8 @@ export function summarize(
   }
   const state = final.value === 'completed' ? 'completed' : final.value === 'failed' ? 'failed' : 'stopped';
   const failure = final.context.failure;
-  return { flow, runId, state, elapsedMs, stages: perStage, ...(failure === undefined ? {} : { failure }) };
+  const reason = failure === undefined ? {} : { failure: { stage: failure.stage, error: failure.error } };
+  return { flow, runId, state, elapsedMs, stages: perStage, ...reason };
 }
 
 /** The facts of a running flow that its status is built from. */

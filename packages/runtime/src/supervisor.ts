@@ -151,6 +151,7 @@ export class Supervisor {
   /** Before any stage: recover the data directory, then write the run-started record ahead. */
   private async materialize(): Promise<void> {
     const { store, allowDefinitionChange = false } = this.options;
+    await this.options.prepare?.();
     const report = await recover(store, this.flow, allowDefinitionChange);
     this.restarts = report.restarts;
     if (report.unclean !== undefined) {
@@ -232,7 +233,10 @@ export class Supervisor {
     const summary = summarize(this.flow.name, this.runId, final, this.stages, this.clock.now() - this.startedAt);
     this.logger.info({ state: summary.state, elapsedMs: summary.elapsedMs }, `flow ${summary.state}`);
     if (summary.state !== 'failed') return summary;
-    const failure = summary.failure;
+    const failure = final.context.failure;
+    // A refusal (data directory in use, definition changed, port taken) is not a failed flow:
+    // the caller gets the error as it was thrown.
+    if (failure?.cause instanceof SluiceError) throw failure.cause;
     throw new SluiceError(ErrorCode.HandlerFailed, `flow "${this.flow.name}" failed: ${failure?.error ?? 'unknown error'}`, {
       ...(failure === undefined ? {} : { stage: failure.stage }),
     });

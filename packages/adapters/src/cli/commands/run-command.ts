@@ -1,5 +1,5 @@
 import { ErrorCode, SluiceError, errorMessage, type Flow } from '@sluice/core';
-import type { RunSummary, StoredDefinition } from '@sluice/runtime';
+import { definitionChange, type RunSummary } from '@sluice/runtime';
 import { LmdbJournalStore } from '../../lmdb/lmdb-journal-store.ts';
 import type { ConfigInput, ResolvedConfig } from '../../config/resolve-config.ts';
 import { createPinoLogger } from '../../pino-logger.ts';
@@ -107,19 +107,12 @@ async function runOn(store: LmdbJournalStore, flow: Flow, { config, values, noPr
  * a refusal before it says "running".
  */
 async function refuseChangedDefinition(store: LmdbJournalStore, flow: Flow): Promise<void> {
-  const stored = (await store.readMeta('flow')) as StoredDefinition | undefined;
-  if (stored === undefined || stored.definitionHash === flow.definitionHash) return;
-  const stages = flow.stages.map((s) => s.name);
-  const changes = [
-    ...stages.filter((s) => !stored.stages.includes(s)).map((s) => `stage "${s}" added`),
-    ...stored.stages.filter((s) => !stages.includes(s)).map((s) => `stage "${s}" removed`),
-  ];
-  if (stored.name !== flow.name) changes.unshift(`now flow "${flow.name}"`);
-  const what = changes.length > 0 ? changes.join(', ') : 'edges or stage kinds changed';
+  const change = await definitionChange(store, flow);
+  if (change === undefined) return;
   throw new SluiceError(
     ErrorCode.DefinitionChanged,
-    `refused: data directory ${store.path} holds flow "${stored.name}" with a different definition ` +
-      `(${what}; stored hash ${stored.definitionHash}, now ${flow.definitionHash}); nothing was changed. ` +
+    `refused: data directory ${store.path} holds flow "${change.stored.name}" with a different definition ` +
+      `(${change.description}); nothing was changed. ` +
       'Use a new data directory, or rerun with --allow-definition-change to run it on the old journals',
   );
 }
