@@ -5,9 +5,9 @@ import { SYSTEM_JOURNAL, type ActivityEntry, type RunSummary } from '@sluice/run
 import { LmdbJournalStore } from '../../src/lmdb/lmdb-journal-store.ts';
 import { run, type LocalRunOptions } from '../../src/run-local.ts';
 
-/** Opens the LMDB store in `path`, runs `read` on it and closes it. */
+/** Opens the LMDB store in `path` without its lock (it may be read beside a run), runs `read` on it and closes it. */
 export async function withStore<T>(path: string, read: (store: JournalStore) => Promise<T>): Promise<T> {
-  const store = LmdbJournalStore.open({ path });
+  const store = LmdbJournalStore.open({ path, lock: false });
   try {
     return await read(store);
   } finally {

@@ -3,6 +3,7 @@ import type { Command } from '../command.ts';
 import { openDataDir } from '../data-dir.ts';
 import { readStatus, type DataDirStatus } from '../read-status.ts';
 import { count, formatTable, timestamp } from '../table.ts';
+import { terminalSafe } from '../safe-text.ts';
 
 const USAGE = `usage: sluice status <data-dir> [--json]
 
@@ -76,7 +77,7 @@ function formatStatus(status: DataDirStatus): string[] {
 function describeStop(status: DataDirStatus): string {
   const stop = status.lastStop;
   if (stop.kind === 'shutdown') {
-    const reason = stop.reason === undefined ? '' : `: ${stop.reason}`;
+    const reason = stop.reason === undefined ? '' : `: ${terminalSafe(stop.reason)}`;
     return `${stop.clean ? 'clean' : 'NOT clean'} (${stop.state}${reason}) at ${timestamp(stop.at)}`;
   }
   if (stop.pidAlive) return 'none yet: the run is going on (its process is alive)';
