@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -112,7 +112,8 @@ describe('the packed packages, installed with npm outside the workspace', () => 
     const flow = start(join(app, 'node_modules', '.bin', 'sluice'), args, { cwd: app, env: { FLOW_OUT: out } });
     let ended;
     try {
-      await until('the flow to start', () => flow.output().stderr.includes('"flow started"'), 60_000);
+      // Once the sink has delivered something, a drain has work to show.
+      await until('the sink to write', () => existsSync(out) && statSync(out).size > 0, 60_000);
       process.kill(flow.pid, 'SIGTERM');
       ended = await flow.ended;
     } finally {
@@ -121,7 +122,9 @@ describe('the packed packages, installed with npm outside the workspace', () => 
     }
     expect(ended.code, ended.stderr).to.equal(0);
     expect(ended.stderr).to.include('SIGTERM received').and.to.include('"flow stopped"');
-    expect((await jsonLines(out)).length).to.be.below(100000);
+    const delivered = (await jsonLines(out)).length;
+    expect(delivered).to.be.above(0);
+    expect(delivered).to.be.below(100000);
   });
 
   it('without tsx, runs a .mjs flow and refuses a .ts flow in one line, exit 1', async () => {
