@@ -1,9 +1,10 @@
 import type { Flow, JournalStore } from '@sluice/core';
+import { describeCounts } from '@sluice/adapters';
 import type { RunSummary } from '@sluice/runtime';
 
 /** Prints records per stage (journal totals and this run), error lanes, elapsed and rate. */
 export async function printSummary(flow: Flow, store: JournalStore, summary: RunSummary, outDir: string): Promise<void> {
-  const rows: string[][] = [['stage', 'kind', 'journal data', 'error lane', 'this run in', 'this run out']];
+  const rows: string[][] = [['stage', 'kind', 'journal data', 'error lane', 'this run']];
   let errors = 0;
   for (const stage of flow.stages) {
     const stats = await store.stats(stage.name);
@@ -14,8 +15,7 @@ export async function printSummary(flow: Flow, store: JournalStore, summary: Run
       stage.kind,
       String(stats.data),
       String(stats.error),
-      String(run?.in ?? 0),
-      String(run?.out ?? 0),
+      describeCounts(stage.kind, run ?? { in: 0, out: 0, errors: 0 }),
     ]);
   }
   const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length))) ?? [];

@@ -68,3 +68,4 @@ export { PromMetrics, type PromMetricsOptions } from './metrics/prom-metrics.ts'
 export { startOpsServer, type OpsServer, type OpsServerOptions } from './http/ops-server.ts';
 export type { Health } from './http/health.ts';
 export type { ControlRequest } from './http/control.ts';
+export { describeCounts, type StageCounts } from './cli/stage-counts.ts';
