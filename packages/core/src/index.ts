@@ -10,6 +10,8 @@
  * ```
  */
 export * from './errors.ts';
+export { failureError, thrownOf, toFailure, type Failure, type FailureRetry } from './failure.ts';
+export { DEFAULT_RESTART_POLICY, type RestartPolicy } from './restart-policy.ts';
 export type { Envelope, ErrorPayload, JournalRecord, Lineage, RecordKind } from './record.ts';
 export {
   emptyStats,
@@ -20,6 +22,8 @@ export {
   type JournalStore,
 } from './store.ts';
 export { createMemoryJournalStore } from './memory-store.ts';
+export { lastRecord } from './last-record.ts';
+export { formatInputKey, parseInputKey, type InputKey, type ParsedInputKey } from './input-key.ts';
 export {
   noopMetrics,
   silentLogger,
