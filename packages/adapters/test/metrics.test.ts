@@ -7,7 +7,7 @@ import {
   sink,
   source,
   transform,
-  type Clock,
+  SimulatedClock,
   type JournalStore,
 } from '@sluice/core';
 import { run } from '@sluice/runtime';
@@ -170,17 +170,16 @@ describe('PromMetrics', () => {
   });
 
   it('measures uptime with its clock and freezes it when the flow ends', async () => {
-    let now = 10_000;
-    const clock: Clock = { now: () => now };
+    const clock = new SimulatedClock(10_000);
     const metrics = new PromMetrics({ flow: 'f', clock, collectDefaultMetrics: false });
     const uptime = async (): Promise<number | undefined> =>
       sampleValue(await metrics.text(), 'sluice_flow_uptime_seconds', { flow: 'f' });
     expect(await uptime()).to.equal(undefined);
     metrics.flowStarted({ startedAt: 10_000, restarts: 2 });
-    now = 13_500;
+    clock.set(13_500);
     expect(await uptime()).to.equal(3.5);
     metrics.flowState('stopped');
-    now = 20_000;
+    clock.set(20_000);
     expect(await uptime()).to.equal(3.5);
     expect(sampleValue(await metrics.text(), 'sluice_flow_restarts')).to.equal(2);
   });

@@ -30,10 +30,13 @@ export {
   systemClock,
   type BatchSample,
   type Clock,
+  type TimerId,
   type LogFields,
   type Logger,
   type Metrics,
 } from './ports.ts';
+export { sleep } from './sleep.ts';
+export { SimulatedClock } from './simulated-clock.ts';
 export type {
   FlatMapFn,
   MapFn,

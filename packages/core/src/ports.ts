@@ -36,9 +36,21 @@ export interface Metrics {
   flowStarted(info: { readonly startedAt: number; readonly restarts: number }): void;
 }
 
-/** The clock port, so that tests can control time. */
+/** What `Clock.setTimeout` returns: opaque, good only for that clock's `clearTimeout`. */
+export type TimerId = unknown;
+
+/**
+ * The clock port: the time and timers, so that tests can control both (`SimulatedClock`).
+ * Every wait in core, fsm and runtime goes through it. Its shape is XState v5's `Clock`
+ * plus `now()`, so the same object can be given to `createActor(machine, { clock })`.
+ */
 export interface Clock {
+  /** Milliseconds since the epoch (or since the simulation began). */
   now(): number;
+  /** Calls `fn` once, `ms` from now; the id cancels it. */
+  setTimeout(fn: () => void, ms: number): TimerId;
+  /** Cancels a timer that has not fired; an unknown or fired id is ignored. */
+  clearTimeout(id: TimerId): void;
 }
 
 /** A logger that drops everything. */
@@ -60,5 +72,12 @@ export const noopMetrics: Metrics = {
   flowStarted: () => undefined,
 };
 
-/** The wall clock. */
-export const systemClock: Clock = { now: () => Date.now() };
+/**
+ * The wall clock, with the global timers. They are not unref'd: a pending timer keeps the
+ * process alive, so a run waiting on one is not cut short.
+ */
+export const systemClock: Clock = {
+  now: () => Date.now(),
+  setTimeout: (fn, ms) => setTimeout(fn, ms),
+  clearTimeout: (id) => clearTimeout(id as ReturnType<typeof setTimeout>),
+};
