@@ -1,6 +1,7 @@
 import type { SinkRef } from './dsl.ts';
 import { FlowDefinitionError } from './errors.ts';
 import { validateGraph, type GraphNode } from './graph.ts';
+import { formatInputKey } from './input-key.ts';
 import type { StageNode } from './stage-node.ts';
 
 /** A validated flow: its stages in topological order and who reads whom. */
@@ -60,7 +61,7 @@ function toGraphNode(node: StageNode): GraphNode {
 /** FNV-1a over a canonical description of the graph; pure, so core needs no crypto. */
 function hashGraph(name: string, graph: readonly GraphNode[]): string {
   const canonical = [...graph]
-    .map((n) => `${n.name}:${n.kind}:${String(n.ports)}<${n.inputs.map((i) => `${i.stage}#${String(i.port ?? 0)}`).join(',')}`)
+    .map((n) => `${n.name}:${n.kind}:${String(n.ports)}<${n.inputs.map((i) => formatInputKey(i.stage, i.port ?? 0)).join(',')}`)
     .sort()
     .join('|');
   let hash = 0xcbf29ce484222325n;

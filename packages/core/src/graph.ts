@@ -1,4 +1,5 @@
 import { FlowDefinitionError } from './errors.ts';
+import { formatInputKey } from './input-key.ts';
 
 /** A stage reduced to what graph validation needs. */
 export interface GraphNode {
@@ -45,12 +46,12 @@ export function validateGraph(flow: string, nodes: readonly GraphNode[]): readon
           node.name,
         );
       }
-      read.add(`${input.stage}#${String(input.port ?? 0)}`);
+      read.add(formatInputKey(input.stage, input.port ?? 0));
     }
   }
   for (const node of nodes) {
     for (let port = 0; port < node.ports; port++) {
-      if (!read.has(`${node.name}#${String(port)}`)) {
+      if (!read.has(formatInputKey(node.name, port))) {
         const what = node.ports > 1 ? `port ${String(port)} of route "${node.name}"` : `stage "${node.name}"`;
         throw new FlowDefinitionError(
           `flow "${flow}": ${what} is dangling: nothing reads its output (end the path with a sink)`,

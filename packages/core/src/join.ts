@@ -1,5 +1,6 @@
 import { FlowDefinitionError } from './errors.ts';
 import { checkName, ref, type StageRef } from './dsl.ts';
+import { formatInputKey } from './input-key.ts';
 import type { JoinKey, StageNode, StageOptions } from './stage-node.ts';
 
 /** How a synchronizing join pairs its inputs. */
@@ -15,7 +16,7 @@ export interface JoinSpec<TLeft, TRight, TOut> {
 }
 
 function distinct(name: string, upstreams: readonly StageRef<unknown>[]): void {
-  const keys = upstreams.map((u) => `${u.edge.from.name}#${String(u.edge.port ?? 0)}`);
+  const keys = upstreams.map((u) => formatInputKey(u.edge.from.name, u.edge.port ?? 0));
   if (new Set(keys).size !== keys.length) {
     throw new FlowDefinitionError(`stage "${name}" reads the same upstream twice`, name);
   }

@@ -1,4 +1,4 @@
-import { ErrorCode, SluiceError, type Flow, type JournalStore } from '@sluice/core';
+import { ErrorCode, SluiceError, formatInputKey, lastRecord, type Flow, type JournalStore } from '@sluice/core';
 import { SYSTEM_JOURNAL, type ActivityEntry } from './activity.ts';
 
 /**
@@ -43,14 +43,14 @@ export async function recover(store: JournalStore, flow: Flow, allowDefinitionCh
   const topology = flow.stages.map((s) => ({
     name: s.name,
     kind: s.kind,
-    inputs: s.inputs.map((e) => (e.port === undefined ? e.from.name : `${e.from.name}#${String(e.port)}`)),
+    inputs: s.inputs.map((e) => formatInputKey(e.from.name, e.port)),
   }));
   const definition: StoredDefinition = { name: flow.name, definitionHash: flow.definitionHash, stages, topology };
   await store.writeMeta('flow', definition);
-  const lastSeq = await store.lastSeq(SYSTEM_JOURNAL);
-  if (lastSeq === 0) return { restarts: runs };
-  const [last] = await store.read(SYSTEM_JOURNAL, lastSeq - 1, 1);
-  const entry = last?.payload as ActivityEntry | undefined;
+  const last = await lastRecord(store, SYSTEM_JOURNAL);
+  if (last === undefined) return { restarts: runs };
+  const lastSeq = last.seq;
+  const entry = last.payload as ActivityEntry | undefined;
   if (entry?.type === 'shutdown' && entry.clean) return { restarts: runs };
   const previousRun = entry?.run;
   const message =

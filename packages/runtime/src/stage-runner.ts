@@ -1,5 +1,6 @@
 import {
   errorMessage,
+  lastRecord,
   type Clock,
   type CommitBatch,
   type JournalStore,
@@ -169,10 +170,7 @@ export abstract class StageRunner {
 
   /** True when this stage's own journal already ends with EOF (a finished stage restarted). */
   protected async journalEnded(): Promise<boolean> {
-    const { store } = this.deps;
-    const lastSeq = await store.lastSeq(this.node.name);
-    if (lastSeq === 0) return false;
-    const [last] = await store.read(this.node.name, lastSeq - 1, 1);
+    const last = await lastRecord(this.deps.store, this.node.name);
     return last?.kind === 'eof';
   }
 

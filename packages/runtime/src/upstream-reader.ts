@@ -1,4 +1,4 @@
-import type { Edge, JournalRecord, JournalStore } from '@sluice/core';
+import { formatInputKey, type Edge, type JournalRecord, type JournalStore } from '@sluice/core';
 
 /** One input of a stage: an upstream journal, the port read, and the durable cursor. */
 export interface Input {
@@ -61,7 +61,7 @@ export class UpstreamReader {
       index,
       upstream: edge.from.name,
       port: edge.port,
-      key: edge.port === undefined ? edge.from.name : `${edge.from.name}#${String(edge.port)}`,
+      key: formatInputKey(edge.from.name, edge.port),
       cursor: 0,
       ended: false,
     }));

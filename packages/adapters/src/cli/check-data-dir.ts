@@ -3,6 +3,7 @@ import {
   SluiceError,
   emptyStats,
   errorMessage,
+  parseInputKey,
   type JournalRecord,
   type JournalStats,
   type JournalStore,
@@ -149,7 +150,7 @@ async function checkCursors(store: JournalStore, stage: string, inputs: readonly
   const checks: CursorCheck[] = [];
   for (const upstream of inputs) {
     const cursor = await store.cursor(stage, upstream);
-    const upstreamLast = await store.lastSeq(upstream.split('#')[0] ?? upstream);
+    const upstreamLast = await store.lastSeq(parseInputKey(upstream).upstream);
     checks.push({ upstream, cursor, upstreamLast });
   }
   return checks;
