@@ -14,3 +14,14 @@ export type { RunOptions, RunSummary, StageSummary } from './options.ts';
 export type { EdgeStatus, FlowStatus, StageStatus } from './status.ts';
 export { definitionChange, type DefinitionChange, type StoredDefinition } from './recovery.ts';
 export { SYSTEM_JOURNAL, type ActivityEntry, type ActivityRecord, type ActivityType } from './activity.ts';
+export {
+  inputLag,
+  inspectDataDir,
+  lastActivity,
+  toActivity,
+  type DataDirInspection,
+  type InputLag,
+  type RunStartedRecord,
+  type ShutdownRecord,
+  type StageInspection,
+} from './inspect-data-dir.ts';

@@ -1,4 +1,5 @@
 import type { Clock, JournalStore } from '@sluice/core';
+import { inputLag } from './inspect-data-dir.ts';
 import type { EdgeStatus } from './status.ts';
 import type { StageRunner } from './stage-runner.ts';
 
@@ -68,10 +69,10 @@ export class LivenessMonitor {
     for (const [stage, runner] of this.runners) {
       const edges: EdgeStatus[] = [];
       for (const input of runner.inputs) {
-        const upstreamSeq = await this.store.lastSeq(input.upstream);
-        const lag = Math.max(0, upstreamSeq - input.cursor);
-        const stalled = this.watch(stage, input.key, input.cursor, lag, now, isActive(stage));
-        edges.push({ upstream: input.key, cursor: input.cursor, upstreamSeq, lag, stalled });
+        // The same lag as `sluice status` reads at rest, from the cursor this runner holds.
+        const edge = await inputLag(this.store, input.key, input.cursor);
+        const stalled = this.watch(stage, input.key, input.cursor, edge.lag, now, isActive(stage));
+        edges.push({ ...edge, stalled });
       }
       result.set(stage, edges);
     }

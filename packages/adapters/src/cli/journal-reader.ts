@@ -1,5 +1,5 @@
 import type { JournalRecord, JournalStore, RecordKind } from '@sluice/core';
-import { SYSTEM_JOURNAL, type ActivityEntry, type ActivityRecord } from '@sluice/runtime';
+import { SYSTEM_JOURNAL, lastActivity, toActivity, type ActivityRecord } from '@sluice/runtime';
 
 const CHUNK = 1000;
 
@@ -66,27 +66,5 @@ export async function* readActivity(store: JournalStore, from = 1, limit = Numbe
   for await (const record of readRange(store, SYSTEM_JOURNAL, from, limit)) yield toActivity(record);
 }
 
-/** A `$system` record as an activity record. */
-export function toActivity(record: JournalRecord): ActivityRecord {
-  return { ...(record.payload as ActivityEntry), seq: record.seq, at: record.at };
-}
-
-/** The last activity record of a type, searching back from the end in chunks. */
-export async function lastActivity<T extends ActivityRecord['type']>(
-  store: JournalStore,
-  type: T,
-): Promise<Extract<ActivityRecord, { type: T }> | undefined> {
-  let end = await store.lastSeq(SYSTEM_JOURNAL);
-  while (end > 0) {
-    const start = Math.max(end - CHUNK, 0);
-    const records = await store.read(SYSTEM_JOURNAL, start, end - start);
-    for (let i = records.length - 1; i >= 0; i -= 1) {
-      const record = records[i];
-      if (record !== undefined && (record.payload as ActivityEntry).type === type) {
-        return toActivity(record) as Extract<ActivityRecord, { type: T }>;
-      }
-    }
-    end = start;
-  }
-  return undefined;
-}
+// One reading of the activity log for the CLI and the runtime's data-directory inspection.
+export { lastActivity, toActivity };
