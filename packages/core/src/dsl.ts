@@ -6,7 +6,13 @@ import type {
   SourceHandler,
   StatefulHandler,
 } from './handlers.ts';
+import { stageNode } from './kinds/define.ts';
+import { sinkKind } from './kinds/sink.ts';
+import { sourceKind } from './kinds/source.ts';
+import { flatMapKind, mapKind, routeKind, statefulKind, validRoutePorts } from './kinds/transform.ts';
 import type { Edge, StageNode, StageOptions } from './stage-node.ts';
+
+export { checkName } from './kinds/define.ts';
 
 declare const output: unique symbol;
 
@@ -25,20 +31,9 @@ export interface SinkRef {
 /** The element type of a StageRef. */
 export type OutputOf<R> = R extends StageRef<infer T> ? T : never;
 
-/** A typed reference to `from`, or to one port of a route. Internal to the DSL. */
+/** A typed reference to `from`, or to one port of a route; how a kind's DSL function returns its output. */
 export const ref = <T>(from: StageNode, port?: number): StageRef<T> =>
   ({ edge: port === undefined ? { from } : { from, port } });
-
-/** Checks a stage name (letters, digits, `.`, `_`, `-`). Internal to the DSL. */
-export function checkName(name: string): string {
-  if (!/^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$/.test(name)) {
-    throw new FlowDefinitionError(
-      `stage name "${name}" is invalid: use 1-100 letters, digits, '.', '_' or '-', starting with a letter or digit`,
-      name,
-    );
-  }
-  return name;
-}
 
 /** A source stage: reads from outside the flow and journals what it read with its position. */
 export function source<T, TPosition = unknown>(
@@ -46,13 +41,7 @@ export function source<T, TPosition = unknown>(
   handler: SourceHandler<T, TPosition>,
   options: StageOptions = {},
 ): StageRef<T> {
-  const node: StageNode = {
-    kind: 'source',
-    name: checkName(name),
-    inputs: [],
-    handler: handler,
-    options,
-  };
+  const node = stageNode(sourceKind, { name, inputs: [], spec: { handler }, options });
   return ref<T>(node);
 }
 
@@ -63,13 +52,12 @@ export function transform<TIn, TOut>(
   fn: MapFn<TIn, TOut>,
   options: StageOptions = {},
 ): StageRef<TOut> {
-  const node: StageNode = {
-    kind: 'map',
-    name: checkName(name),
+  const node = stageNode(mapKind, {
+    name,
     inputs: [upstream.edge],
-    fn: fn as MapFn<unknown, unknown>,
+    spec: { fn: fn as MapFn<unknown, unknown> },
     options,
-  };
+  });
   return ref<TOut>(node);
 }
 
@@ -80,13 +68,12 @@ export function flatMap<TIn, TOut>(
   fn: FlatMapFn<TIn, TOut>,
   options: StageOptions = {},
 ): StageRef<TOut> {
-  const node: StageNode = {
-    kind: 'flatMap',
-    name: checkName(name),
+  const node = stageNode(flatMapKind, {
+    name,
     inputs: [upstream.edge],
-    fn: fn as FlatMapFn<unknown, unknown>,
+    spec: { fn: fn as FlatMapFn<unknown, unknown> },
     options,
-  };
+  });
   return ref<TOut>(node);
 }
 
@@ -106,13 +93,12 @@ export function merge<T>(
   upstreams: readonly StageRef<T>[],
   options: StageOptions = {},
 ): StageRef<T> {
-  const node: StageNode = {
-    kind: 'map',
-    name: checkName(name),
+  const node = stageNode(mapKind, {
+    name,
     inputs: upstreams.map((u) => u.edge),
-    fn: (value) => value,
+    spec: { fn: (value) => value },
     options,
-  };
+  });
   return ref<T>(node);
 }
 
@@ -131,17 +117,15 @@ export function route<T, N extends number>(
   ports: N,
   options: StageOptions = {},
 ): Ports<T, N> {
-  if (!Number.isInteger(ports) || ports < 2 || ports > 64) {
+  if (!validRoutePorts(ports)) {
     throw new FlowDefinitionError(`route "${name}" needs 2-64 ports, got ${String(ports)}`, name);
   }
-  const node: StageNode = {
-    kind: 'route',
-    name: checkName(name),
+  const node = stageNode(routeKind, {
+    name,
     inputs: [upstream.edge],
-    select: select as (value: unknown) => number,
-    ports,
+    spec: { select: select as (value: unknown) => number, ports },
     options,
-  };
+  });
   return Array.from({ length: ports }, (_, port) => ref<T>(node, port)) as Ports<T, N>;
 }
 
@@ -152,13 +136,12 @@ export function stateful<TState, TIn, TOut = TState>(
   handler: StatefulHandler<TState, TIn, TOut>,
   options: StageOptions = {},
 ): StageRef<TOut> {
-  const node: StageNode = {
-    kind: 'stateful',
-    name: checkName(name),
+  const node = stageNode(statefulKind, {
+    name,
     inputs: [upstream.edge],
-    handler: handler as unknown as StatefulHandler<unknown, unknown, unknown>,
+    spec: { handler: handler },
     options,
-  };
+  });
   return ref<TOut>(node);
 }
 
@@ -169,12 +152,6 @@ export function sink<T, TPosition = unknown>(
   handler: SinkHandler<T, TPosition>,
   options: StageOptions = {},
 ): SinkRef {
-  const node: StageNode = {
-    kind: 'sink',
-    name: checkName(name),
-    inputs: [upstream.edge],
-    handler: handler,
-    options,
-  };
+  const node = stageNode(sinkKind, { name, inputs: [upstream.edge], spec: { handler }, options });
   return { sink: node };
 }

@@ -23,6 +23,11 @@ export function flow(name: string, sinks: readonly SinkRef[]): Flow {
   }
   if (sinks.length === 0) throw new FlowDefinitionError(`flow "${name}" has no sink`);
   const nodes = collect(name, sinks.map((s) => s.sink));
+  for (const node of nodes) {
+    // Each kind checks its own nodes; the graph checks below are the same for every kind.
+    const [problem] = node.type.validate?.(node) ?? [];
+    if (problem !== undefined) throw problem;
+  }
   const graph = nodes.map(toGraphNode);
   const order = validateGraph(name, graph);
   const byName = new Map(nodes.map((n) => [n.name, n]));
@@ -51,14 +56,16 @@ function collect(flowName: string, roots: readonly StageNode[]): readonly StageN
 }
 
 function toGraphNode(node: StageNode): GraphNode {
-  const ports = node.kind === 'sink' ? 0 : node.kind === 'route' ? node.ports : 1;
   const inputs = node.inputs.map((e) =>
     e.port === undefined ? { stage: e.from.name } : { stage: e.from.name, port: e.port },
   );
-  return { name: node.name, kind: node.kind, inputs, ports };
+  return { name: node.name, kind: node.kind, inputs, ports: node.type.ports(node), source: node.type.source === true };
 }
 
-/** FNV-1a over a canonical description of the graph; pure, so core needs no crypto. */
+/**
+ * FNV-1a over a canonical description of the graph; pure, so core needs no crypto. Stored data
+ * directories hold this hash: keep the canonical form (name, kind, ports, inputs) unchanged.
+ */
 function hashGraph(name: string, graph: readonly GraphNode[]): string {
   const canonical = [...graph]
     .map((n) => `${n.name}:${n.kind}:${String(n.ports)}<${n.inputs.map((i) => formatInputKey(i.stage, i.port ?? 0)).join(',')}`)

@@ -9,7 +9,11 @@ export interface GraphNode {
   readonly inputs: readonly { readonly stage: string; readonly port?: number }[];
   /** Outputs a route offers; 1 for other non-sink stages, 0 for sinks. */
   readonly ports: number;
+  /** True for a stage that reads from outside the flow (no upstream); defaults to `kind === 'source'`. */
+  readonly source?: boolean;
 }
+
+const isSource = (node: GraphNode): boolean => node.source ?? node.kind === 'source';
 
 /**
  * Checks a graph before anything runs; throws FlowDefinitionError naming the stage for an
@@ -29,8 +33,11 @@ export function validateGraph(flow: string, nodes: readonly GraphNode[]): readon
   }
   const read = new Set<string>();
   for (const node of nodes) {
-    if (node.kind !== 'source' && node.inputs.length === 0) {
+    if (!isSource(node) && node.inputs.length === 0) {
       throw new FlowDefinitionError(`flow "${flow}": stage "${node.name}" has no upstream`, node.name);
+    }
+    if (isSource(node) && node.inputs.length > 0) {
+      throw new FlowDefinitionError(`flow "${flow}": source "${node.name}" reads from outside the flow; it takes no upstream`, node.name);
     }
     for (const input of node.inputs) {
       const upstream = byName.get(input.stage);
@@ -60,7 +67,7 @@ export function validateGraph(flow: string, nodes: readonly GraphNode[]): readon
       }
     }
   }
-  if (!nodes.some((n) => n.kind === 'source')) {
+  if (!nodes.some(isSource)) {
     throw new FlowDefinitionError(`flow "${flow}" has no source`);
   }
   return topologicalOrder(flow, nodes);

@@ -50,10 +50,32 @@ export type {
   StatefulHandler,
 } from './handlers.ts';
 export type { Edge, JoinKey, RetryPolicy, StageKind, StageNode, StageOptions } from './stage-node.ts';
+export type { BuiltinStageKind, StageType } from './stage-node.ts';
+export {
+  defineStageKind,
+  distinctInputs,
+  inputCount,
+  stageNode,
+  type StageNodeInit,
+} from './kinds/define.ts';
+export { sourceKind, type SourceSpec } from './kinds/source.ts';
+export { sinkKind, type SinkSpec } from './kinds/sink.ts';
+export {
+  flatMapKind,
+  mapKind,
+  routeKind,
+  statefulKind,
+  type FlatMapSpec,
+  type MapSpec,
+  type RouteSpec,
+  type StatefulSpec,
+} from './kinds/transform.ts';
+export { firstKind, joinKind, type FirstSpec, type JoinStageSpec } from './kinds/join.ts';
 export {
   filter,
   flatMap,
   merge,
+  ref as stageRef,
   route,
   sink,
   source,

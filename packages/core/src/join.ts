@@ -1,7 +1,9 @@
 import { FlowDefinitionError } from './errors.ts';
-import { checkName, ref, type StageRef } from './dsl.ts';
+import { ref, type StageRef } from './dsl.ts';
 import { formatInputKey } from './input-key.ts';
-import type { JoinKey, StageNode, StageOptions } from './stage-node.ts';
+import { stageNode } from './kinds/define.ts';
+import { firstKind, joinKind } from './kinds/join.ts';
+import type { JoinKey, StageOptions } from './stage-node.ts';
 
 /** How a synchronizing join pairs its inputs. */
 export interface JoinSpec<TLeft, TRight, TOut> {
@@ -35,15 +37,16 @@ export function join<TLeft, TRight, TOut>(
   options: StageOptions = {},
 ): StageRef<TOut> {
   distinct(name, [left, right] as readonly StageRef<unknown>[]);
-  const node: StageNode = {
-    kind: 'join',
-    name: checkName(name),
+  const node = stageNode(joinKind, {
+    name,
     inputs: [left.edge, right.edge],
-    keys: [spec.leftKey as (value: unknown) => JoinKey, spec.rightKey as (value: unknown) => JoinKey],
-    combine: spec.combine as (left: unknown, right: unknown) => unknown,
-    unmatched: spec.unmatched ?? 'error',
+    spec: {
+      keys: [spec.leftKey as (value: unknown) => JoinKey, spec.rightKey as (value: unknown) => JoinKey],
+      combine: spec.combine as (left: unknown, right: unknown) => unknown,
+      unmatched: spec.unmatched ?? 'error',
+    },
     options,
-  };
+  });
   return ref<TOut>(node);
 }
 
@@ -58,12 +61,11 @@ export function first<T>(
   options: StageOptions = {},
 ): StageRef<T> {
   distinct(name, upstreams);
-  const node: StageNode = {
-    kind: 'first',
-    name: checkName(name),
+  const node = stageNode(firstKind, {
+    name,
     inputs: upstreams.map((u) => u.edge),
-    key: key as (value: unknown) => JoinKey,
+    spec: { key: key as (value: unknown) => JoinKey },
     options,
-  };
+  });
   return ref<T>(node);
 }

@@ -1,10 +1,5 @@
-import type {
-  FlatMapFn,
-  MapFn,
-  SinkHandler,
-  SourceHandler,
-  StatefulHandler,
-} from './handlers.ts';
+import type { RestartPolicy } from './restart-policy.ts';
+import type { FlowDefinitionError } from './errors.ts';
 
 /**
  * How often a handler is tried on one record before the record goes to the error lane.
@@ -24,6 +19,8 @@ export interface StageOptions {
   readonly batchSize?: number;
   /** Retries of a failing handler call (transform, flatMap, route, stateful, join). */
   readonly retry?: RetryPolicy;
+  /** Supervision of the stage when its loop fails (store, I/O, corrupt input). */
+  readonly restart?: RestartPolicy;
 }
 
 /** An edge into a stage: the upstream node and, for route outputs, the port read. */
@@ -32,37 +29,41 @@ export interface Edge {
   readonly port?: number;
 }
 
-interface NodeBase {
+/**
+ * A stage kind as a unit: its name and the graph facts of its nodes. Core validates a flow
+ * through it; the runtime finds the kind's runner by `name`. A kind defined outside Sluice
+ * is a descriptor like the built-in ones (see `defineStageKind`).
+ */
+export interface StageType<TSpec = unknown> {
+  /** The kind's name, stored with the flow definition and shown in status; part of the definition hash. */
   readonly name: string;
+  /** True for a kind that reads from outside the flow: it takes no upstream, and a flow needs one. */
+  readonly source?: boolean;
+  /** Output ports of a node of this kind: 0 for a sink, 1 for most, N for a route. */
+  ports(node: StageNode<TSpec>): number;
+  /** What is wrong with a node of this kind (e.g. its number of inputs), each error naming the stage. */
+  validate?(node: StageNode<TSpec>): readonly FlowDefinitionError[];
+}
+
+/**
+ * A stage of the graph as the runtime sees it: its kind's descriptor and the kind's own
+ * settings (`spec`, with handler types erased), its inputs and options.
+ */
+export interface StageNode<TSpec = unknown> {
+  readonly name: string;
+  /** The kind's name (`type.name`), for display and storage. */
+  readonly kind: StageKind;
+  readonly type: StageType<TSpec>;
+  readonly spec: TSpec;
   readonly inputs: readonly Edge[];
   readonly options: StageOptions;
 }
 
-/** A stage of the graph as the runtime sees it, with handler types erased. */
-export type StageNode =
-  | (NodeBase & { readonly kind: 'source'; readonly handler: SourceHandler<unknown> })
-  | (NodeBase & { readonly kind: 'map'; readonly fn: MapFn<unknown, unknown> })
-  | (NodeBase & { readonly kind: 'flatMap'; readonly fn: FlatMapFn<unknown, unknown> })
-  | (NodeBase & {
-      readonly kind: 'stateful';
-      readonly handler: StatefulHandler<unknown, unknown, unknown>;
-    })
-  | (NodeBase & {
-      readonly kind: 'route';
-      readonly select: (value: unknown) => number;
-      readonly ports: number;
-    })
-  | (NodeBase & {
-      readonly kind: 'join';
-      readonly keys: readonly [(value: unknown) => JoinKey, (value: unknown) => JoinKey];
-      readonly combine: (left: unknown, right: unknown) => unknown;
-      readonly unmatched: 'error' | 'drop';
-    })
-  | (NodeBase & { readonly kind: 'first'; readonly key: (value: unknown) => JoinKey })
-  | (NodeBase & { readonly kind: 'sink'; readonly handler: SinkHandler<unknown> });
-
 /** A key that joins or deduplicates records; compared as a string. */
 export type JoinKey = string | number;
 
-/** The kinds of stage. */
-export type StageKind = StageNode['kind'];
+/** The names of the built-in kinds. */
+export type BuiltinStageKind = 'source' | 'map' | 'flatMap' | 'route' | 'stateful' | 'join' | 'first' | 'sink';
+
+/** The name of a stage kind: a built-in one or one registered from outside. */
+export type StageKind = BuiltinStageKind | (string & {});

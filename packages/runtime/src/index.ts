@@ -25,3 +25,14 @@ export {
   type ShutdownRecord,
   type StageInspection,
 } from './inspect-data-dir.ts';
+export {
+  registerStageProcessor,
+  registerStageRunner,
+  type KindRunner,
+  type ProcessorFactory,
+  type RunnerFactory,
+} from './kinds/registry.ts';
+export type { Processor } from './processor.ts';
+export type { BatchOutput } from './batch-output.ts';
+export { intermediateJournal, type Intermediates } from './kinds/intermediates.ts';
+export { StageRunner, type Prepared, type RunnerDeps } from './stage-runner.ts';

@@ -77,7 +77,7 @@ export class ProcessRunner extends StageRunner {
     attempt = 1,
   ): Promise<void> | undefined {
     try {
-      const pending = processor.handle(record, input.upstream, out, input.index);
+      const pending = processor.handle(record, input.upstream, out, input.index, this.steps);
       if (pending === undefined) return undefined;
       return pending.catch((error: unknown) => this.retryOrFail(processor, error, record, input, out, attempt));
     } catch (error) {

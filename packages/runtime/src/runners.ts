@@ -1,22 +1,14 @@
 import type { StageNode } from '@sluice/core';
+import './kinds/builtin.ts';
+import { kindRunner } from './kinds/registry.ts';
 import { ProcessRunner } from './process-runner.ts';
-import { SinkRunner } from './sink-runner.ts';
-import { SourceRunner } from './source-runner.ts';
 import type { RunnerDeps, StageRunner } from './stage-runner.ts';
 
-/** The runner for a stage, by its kind. */
+/**
+ * The runner for a stage, by the runner its kind registered (the built-in kinds register
+ * theirs in kinds/). Throws FlowDefinitionError naming the stage and kind when none is.
+ */
 export function createRunner(node: StageNode, deps: RunnerDeps): StageRunner {
-  switch (node.kind) {
-    case 'source':
-      return new SourceRunner(node, deps);
-    case 'sink':
-      return new SinkRunner(node, deps);
-    case 'map':
-    case 'flatMap':
-    case 'route':
-    case 'stateful':
-    case 'join':
-    case 'first':
-      return new ProcessRunner(node, deps);
-  }
+  const entry = kindRunner(node);
+  return 'runner' in entry ? entry.runner(node, deps) : new ProcessRunner(node, deps);
 }

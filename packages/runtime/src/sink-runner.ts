@@ -1,4 +1,4 @@
-import { ErrorCode, InvalidStateError, SluiceError, type SinkWriter, type StageNode } from '@sluice/core';
+import { ErrorCode, InvalidStateError, SluiceError, type SinkWriter, type SinkSpec, type StageNode } from '@sluice/core';
 import type { BatchOutput } from './batch-output.ts';
 import { snapshot, StageRunner, type Prepared } from './stage-runner.ts';
 import { UpstreamReader, type Input, type InputBatch, type ReadResult } from './upstream-reader.ts';
@@ -19,11 +19,11 @@ export class SinkRunner extends StageRunner {
   }
 
   override async initialize(): Promise<void> {
-    const node = this.node as Extract<StageNode, { kind: 'sink' }>;
+    const node = this.node as StageNode<SinkSpec>;
     await this.reader.load();
     this.ended = await this.journalEnded();
     const position = await this.deps.store.loadState(node.name);
-    this.writer = await node.handler.open(position, this.context());
+    this.writer = await node.spec.handler.open(position, this.context());
   }
 
   protected override async prepare(): Promise<Prepared | 'idle' | 'ended'> {

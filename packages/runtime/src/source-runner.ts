@@ -1,4 +1,4 @@
-import { ErrorCode, TerminalError, type SourceReader, type StageNode } from '@sluice/core';
+import { ErrorCode, TerminalError, type SourceReader, type SourceSpec, type StageNode } from '@sluice/core';
 import { snapshot, StageRunner, type Prepared } from './stage-runner.ts';
 
 /** Runs a source: reads a batch and appends it with the source's position in one commit. */
@@ -7,11 +7,11 @@ export class SourceRunner extends StageRunner {
   private ended = false;
 
   override async initialize(): Promise<void> {
-    const node = this.node as Extract<StageNode, { kind: 'source' }>;
+    const node = this.node as StageNode<SourceSpec>;
     this.ended = await this.journalEnded();
     if (this.ended) return;
     const position = await this.deps.store.loadState(node.name);
-    this.reader = await node.handler.open(position, this.context());
+    this.reader = await node.spec.handler.open(position, this.context());
   }
 
   protected override async prepare(): Promise<Prepared | 'idle' | 'ended'> {

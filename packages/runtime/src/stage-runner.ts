@@ -15,6 +15,7 @@ import { BatchOutput } from './batch-output.ts';
 import type { Input } from './upstream-reader.ts';
 import { Waker, type PollBackoff } from './waker.ts';
 
+import { IntermediateLog } from './kinds/intermediates.ts';
 /** What every stage runner needs from the run. */
 export interface RunnerDeps {
   readonly flow: string;
@@ -88,6 +89,9 @@ export abstract class StageRunner {
   private journalSeq = 0;
 
   constructor(
+  /** The batch commit in flight, if any: intermediate commits wait for it. */
+  private committing: Promise<void> | undefined;
+  private stepLog: IntermediateLog | undefined;
     protected readonly node: StageNode,
     protected readonly deps: RunnerDeps,
   ) {
@@ -102,6 +106,12 @@ export abstract class StageRunner {
 
   /** The stage's inputs with their in-memory cursors (none for a source). */
   get inputs(): readonly Input[] {
+  /** Records committed during a step, before its batch (see `step`). */
+  protected get steps(): IntermediateLog {
+    this.stepLog ??= new IntermediateLog(this.deps.store, this.node.name, this.deps.clock, () => this.committing);
+    return this.stepLog;
+  }
+
     return [];
   }
 
@@ -184,7 +194,24 @@ export abstract class StageRunner {
     return new BatchOutput(this.node.name, () => this.deps.clock.now());
   }
 
-  /** Reads, handles and commits one batch. */
+  /**
+   * Reads, handles and commits one batch. A step may commit more than once: while it handles
+   * the batch, a kind can commit intermediate records (an effect's intent before it calls out,
+   * its outcome after) through `steps`, to the stage's side journal `<stage>$effects`; then the
+   * batch commit appends the outputs and advances the input cursors and, in the same
+   * transaction, the stage's cursor over its side journal. The commits of a stage never
+   * overlap: intermediates wait for the batch commit in flight, and a batch commit waits for
+   * the intermediates of its step, so they land in the order they were made.
+   *
+   * Exactly-once: a crash after some intermediate commits and before the batch commit leaves
+   * the intermediates durable and the inputs uncommitted (outputs, cursors and state are one
+   * transaction, so none of them moved). The re-run reads the same input records again; the
+   * intermediates are keyed by (input upstream, input seq, ordinal) and loaded from the side
+   * journal after the stage's committed cursor over it, so the kind finds each one (`recall`)
+   * instead of writing, or calling out, again — and `commit` of a key already there writes
+   * nothing. The side cursor moves only to just before the first intermediate whose input is
+   * not yet committed, so a re-run with other batch bounds still finds every one it needs.
+   */
   protected async step(): Promise<StepResult> {
     const next = await this.prepare();
     if (typeof next === 'string') return next;
@@ -193,19 +220,38 @@ export abstract class StageRunner {
   }
 
   /**
-   * Commits a prepared batch, then applies it and reports it to the machine and the metrics.
-   * The records are the store's until it resolves; what runs after keeps only counts.
+   * Commits a prepared batch (after the step's intermediates), then applies it and reports it
+   * to the machine and the metrics. The records are the store's until it resolves; what runs
+   * after keeps only counts.
    */
   private commit(prepared: Prepared): Promise<void> {
     const { inCount, handlerMs, onCommitted } = prepared;
     const sample = { in: inCount, out: prepared.out.data, errors: prepared.out.errors, handlerMs };
-    return this.deps.store.commit(prepared.batch).then((result) => {
-      this.journalSeq = result.lastSeq;
-      onCommitted?.();
-      // Not through the loop's `report`: batches committed while draining count too.
-      this.deps.countBatch(this.node.name, { type: 'BATCH', in: sample.in, out: sample.out, errors: sample.errors });
-      this.deps.metrics.batch(this.node.name, sample);
-    });
+    const write = (): Promise<void> => {
+      const side = this.steps.cursorAfter((upstream) => this.committedCursor(upstream, prepared.batch.cursors));
+      const batch = side === undefined ? prepared.batch : { ...prepared.batch, cursors: { ...prepared.batch.cursors, [this.steps.journal]: side } };
+      return this.deps.store.commit(batch).then((result) => {
+        this.journalSeq = result.lastSeq;
+        if (side !== undefined) this.steps.settle(side);
+        onCommitted?.();
+        // Not through the loop's `report`: batches committed while draining count too.
+        this.deps.countBatch(this.node.name, { type: 'BATCH', in: sample.in, out: sample.out, errors: sample.errors });
+        this.deps.metrics.batch(this.node.name, sample);
+      });
+    };
+    const before = this.steps.idle();
+    const committing = before === undefined ? write() : before.then(write);
+    this.committing = committing;
+    return committing;
+  }
+
+  /** The lowest cursor over `upstream`'s ports once `cursors` commit; Infinity for a journal the stage does not read. */
+  private committedCursor(upstream: string, cursors: CommitBatch['cursors']): number {
+    let lowest = Infinity;
+    for (const input of this.inputs) {
+      if (input.upstream === upstream) lowest = Math.min(lowest, cursors?.[input.key] ?? input.cursor);
+    }
+    return lowest;
   }
 
   /** On a graceful stop: waits for upstreams to finish, then handles what they journaled. */

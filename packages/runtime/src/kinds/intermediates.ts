@@ -1,0 +1,136 @@
+import type { Clock, CommitBatch, JournalStore, Lineage } from '@sluice/core';
+
+/** The side journal of a stage's intermediate records: `$` is not allowed in stage names, so it never collides. */
+export const intermediateJournal = (stage: string): string => `${stage}$effects`;
+
+/**
+ * Records a stage commits during a step, before the step's batch commit: an effect's intent
+ * before it calls out, its outcome after. Each is keyed by the input record it belongs to
+ * (`upstream`, `seq`) and an ordinal the kind chooses (the n-th call for that input), so a
+ * re-run of the batch after a crash finds what was committed and does not write it twice.
+ */
+export interface Intermediates {
+  /** The payload committed under (input, ordinal) by this run or an earlier one; undefined if none. */
+  recall(input: Lineage, ordinal: number): Promise<unknown>;
+  /**
+   * Commits `payload` under (input, ordinal) and resolves once the store has it; one already
+   * committed under that key is kept and `payload` dropped. Waits for the stage's batch
+   * commit in flight: intermediates of a batch land after the batch before it.
+   */
+  commit(input: Lineage, ordinal: number, payload: unknown): Promise<void>;
+}
+
+/** How a stored intermediate record's payload is shaped. */
+interface Stored {
+  readonly ordinal: number;
+  readonly value: unknown;
+}
+
+interface Entry {
+  readonly seq: number;
+  readonly input: Lineage;
+  readonly value: unknown;
+}
+
+const keyOf = (input: Lineage, ordinal: number): string => `${input.stage}\u0000${String(input.seq)}\u0000${String(ordinal)}`;
+
+/**
+ * A stage's intermediate records in its side journal, with a cursor of the stage over that
+ * journal committed in each batch: the records after it are those whose inputs may not be
+ * committed yet, the only ones a re-run can need. They are loaded on first use.
+ */
+export class IntermediateLog implements Intermediates {
+  private loaded: Promise<Map<string, Entry>> | undefined;
+  private map: Map<string, Entry> | undefined;
+  /** Intermediate commits, one at a time, in order. */
+  private queue: Promise<unknown> = Promise.resolve();
+  private pending = 0;
+  /** Last seq of the side journal this log has seen or written. */
+  private lastSeq = 0;
+  private cursor = 0;
+
+  constructor(
+    private readonly store: JournalStore,
+    private readonly stage: string,
+    private readonly clock: Clock,
+    /** The stage's batch commit in flight, if any. */
+    private readonly batchInFlight: () => Promise<void> | undefined,
+  ) {}
+
+  /** The side journal's name. */
+  get journal(): string {
+    return intermediateJournal(this.stage);
+  }
+
+  async recall(input: Lineage, ordinal: number): Promise<unknown> {
+    return (await this.load()).get(keyOf(input, ordinal))?.value;
+  }
+
+  commit(input: Lineage, ordinal: number, payload: unknown): Promise<void> {
+    this.pending++;
+    const committing = this.queue.then(async () => {
+      const entries = await this.load();
+      const key = keyOf(input, ordinal);
+      if (entries.has(key)) return;
+      // A failed batch commit before this one fails this too: nothing lands after a failure.
+      await this.batchInFlight();
+      const stored: Stored = { ordinal, value: payload };
+      const batch: CommitBatch = { stage: this.journal, records: [{ kind: 'data', at: this.clock.now(), payload: stored, cause: input }] };
+      const result = await this.store.commit(batch);
+      this.lastSeq = result.lastSeq;
+      entries.set(key, { seq: result.lastSeq, input, value: payload });
+    });
+    const done = committing.finally(() => {
+      this.pending--;
+    });
+    this.queue = done.catch(() => undefined);
+    return done;
+  }
+
+  /** Resolves when no intermediate commit is under way; the batch commit waits for it. */
+  idle(): Promise<unknown> | undefined {
+    return this.pending === 0 ? undefined : this.queue;
+  }
+
+  /**
+   * The cursor over the side journal to commit with a batch that leaves the stage's inputs at
+   * `committed` (upstream → last seq consumed, the lowest over its ports; Infinity for one the
+   * stage does not read): just before the first intermediate whose input is still uncommitted.
+   * Undefined when it does not move. Nothing changes until {@link settle}.
+   */
+  cursorAfter(committed: (upstream: string) => number): number | undefined {
+    // Not loaded (or still loading, with nothing committed yet): nothing to move over.
+    if (this.map === undefined) return undefined;
+    let cursor = this.lastSeq;
+    for (const entry of this.map.values()) {
+      if (entry.input.seq > committed(entry.input.stage)) cursor = Math.min(cursor, entry.seq - 1);
+    }
+    return cursor > this.cursor ? cursor : undefined;
+  }
+
+  /** After the batch that carried `cursor` committed: forgets the entries at or before it, whose inputs are never read again. */
+  settle(cursor: number): void {
+    this.cursor = cursor;
+    for (const [key, entry] of this.map ?? []) if (entry.seq <= cursor) this.map?.delete(key);
+  }
+
+  private load(): Promise<Map<string, Entry>> {
+    this.loaded ??= this.read().then((map) => (this.map = map));
+    return this.loaded;
+  }
+
+  private async read(): Promise<Map<string, Entry>> {
+    const map = new Map<string, Entry>();
+    this.cursor = await this.store.cursor(this.stage, this.journal);
+    this.lastSeq = this.cursor;
+    for (;;) {
+      const records = await this.store.read(this.journal, this.lastSeq, 1000);
+      for (const record of records) {
+        const stored = record.payload as Stored;
+        if (record.cause !== undefined) map.set(keyOf(record.cause, stored.ordinal), { seq: record.seq, input: record.cause, value: stored.value });
+        this.lastSeq = record.seq;
+      }
+      if (records.length < 1000) return map;
+    }
+  }
+}
