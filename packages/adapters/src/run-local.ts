@@ -8,8 +8,8 @@ import {
 import type { InspectionObserver } from '@sluice/fsm';
 import { run as runWith, type PipelineHandle, type RunOptions } from '@sluice/runtime';
 import { startStatelyInspector, type StatelyInspector } from './inspect/stately-inspector.ts';
-import { resolveConfig, type ConfigInput, type ResolvedConfig } from './config/resolve-config.ts';
-import type { StageSettings } from './config/schema.ts';
+import { resolveConfig, type CodeConfig, type ConfigInput, type ResolvedConfig } from './config/resolve-config.ts';
+import { RUNTIME_KEYS, TOP_KEYS, type SluiceConfig, type StageSettings } from './config/schema.ts';
 import type { ListeningOpsServer } from './http/ops-server.ts';
 import { listenForRun } from './http/run-listener.ts';
 import { LmdbJournalStore, type LmdbDurability } from './lmdb/lmdb-journal-store.ts';
@@ -64,25 +64,28 @@ export function resolveLocalConfig(flow: Flow, options: LocalRunOptions = {}): R
   return resolveConfig({
     ...options.config,
     flow: { name: flow.name, stages: flow.stages.map((s) => s.name) },
-    code: {
-      dataDir: options.dataDir,
-      durability: options.durability,
-      logLevel: options.logLevel,
-      metricsPort: options.metricsPort,
-      metricsHost: options.metricsHost,
-      batchSize: options.batchSize,
-      pollMinMs: options.pollMinMs,
-      pollMaxMs: options.pollMaxMs,
-      stallAfterMs: options.stallAfterMs,
-      livenessCheckMs: options.livenessCheckMs,
-      maxLead: options.maxLead,
-      drainTimeoutMs: options.drainTimeoutMs,
-      allowDefinitionChange: options.allowDefinitionChange,
-      inspect: options.inspect === undefined ? undefined : true,
-      inspectPort: options.inspectPort,
-      stages: options.stages,
-    },
+    code: codeConfig(options),
   });
+}
+
+/**
+ * The configuration keys set in code: every top-level key of the schema under its own name,
+ * except `inspect`, whose option is an observer here (given one, the configuration says on).
+ */
+function codeConfig(options: LocalRunOptions): CodeConfig {
+  const code: Record<string, unknown> = {};
+  // Indexing by TopKey keeps LocalRunOptions holding an option for every configuration key.
+  for (const key of TOP_KEYS) code[key] = options[key];
+  code['inspect'] = options.inspect === undefined ? undefined : true;
+  code['stages'] = options.stages;
+  return code;
+}
+
+/** The resolved values of the keys the schema marks `runtime`, for the runtime's `run`. */
+function runtimeValues(values: SluiceConfig): Partial<RunOptions> {
+  const picked: Record<string, unknown> = {};
+  for (const key of RUNTIME_KEYS) picked[key] = values[key];
+  return picked;
 }
 
 /**
@@ -162,14 +165,8 @@ function start(args: StartArgs): PipelineHandle {
     logger: log,
     ...(metrics === undefined ? {} : { metrics }),
     ...(inspect === undefined ? {} : { inspect }),
-    batchSize: values.batchSize,
+    ...runtimeValues(values),
     stages: stageOptions(values.stages),
-    pollMinMs: values.pollMinMs,
-    pollMaxMs: values.pollMaxMs,
-    stallAfterMs: values.stallAfterMs,
-    livenessCheckMs: values.livenessCheckMs,
-    maxLead: values.maxLead,
-    allowDefinitionChange: values.allowDefinitionChange,
     configuration: options.configuration ?? args.configuration,
     pid: options.pid ?? process.pid,
     beforeStart: async () => {
@@ -207,10 +204,14 @@ async function closeListening(listening: Promise<ListeningOpsServer> | undefined
   await ops?.close();
 }
 
-/** The options that only this module reads; the rest goes to the runtime as given. */
+/**
+ * The options not passed through as given: the configuration keys (resolved first, see
+ * {@link runtimeValues}) and what only this module reads; the rest goes to the runtime as given.
+ */
 const LOCAL_KEYS = new Set<string>([
-  'dataDir', 'durability', 'store', 'logger', 'logLevel', 'metricsPort', 'metricsHost', 'drainTimeoutMs',
-  'inspectPort', 'stages', 'config', 'onEndpoints', 'afterEnd', 'beforeStart', 'inspect', 'metrics',
+  ...TOP_KEYS,
+  'stages',
+  ...(['store', 'logger', 'config', 'onEndpoints', 'afterEnd', 'beforeStart', 'metrics'] satisfies (keyof LocalRunOptions)[]),
 ]);
 
 function runtimeOnly(options: LocalRunOptions): Partial<RunOptions> {

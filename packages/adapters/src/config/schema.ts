@@ -70,6 +70,8 @@ export interface KeySpec<T> {
   readonly flag: string;
   /** A path, resolved against the config file's directory or the working directory. */
   readonly path?: boolean;
+  /** Given to the runtime's `run` as the option of the same name; other keys only adapters read. */
+  readonly runtime?: boolean;
 }
 
 /** Every top-level key. Environment names are `SLUICE_` + the key in SCREAMING_SNAKE_CASE. */
@@ -89,12 +91,12 @@ export const CONFIG_KEYS: { readonly [K in TopKey]: KeySpec<SluiceConfig[K]> } =
     flag: 'metrics-port',
   },
   metricsHost: { doc: 'interface the metrics server binds', parse: nonEmptyString, default: '127.0.0.1', flag: 'metrics-host' },
-  batchSize: { doc: 'most records per batch for stages that set none', parse: positiveInteger, default: 1000, flag: 'batch-size' },
-  pollMinMs: { doc: 'shortest poll backoff when no commit notification arrives', parse: nonNegativeInteger, default: 2, flag: 'poll-min-ms' },
-  pollMaxMs: { doc: 'longest poll backoff', parse: positiveInteger, default: 200, flag: 'poll-max-ms' },
-  stallAfterMs: { doc: 'an edge with lag whose cursor has not moved this long is stalled', parse: positiveInteger, default: 30_000, flag: 'stall-after-ms' },
-  livenessCheckMs: { doc: 'how often lag and stalls are checked', parse: positiveInteger, default: 1000, flag: 'liveness-check-ms' },
-  maxLead: { doc: 'backpressure: a stage this many records ahead of its slowest consumer waits', parse: positiveInteger, default: 50_000, flag: 'max-lead' },
+  batchSize: { doc: 'most records per batch for stages that set none', parse: positiveInteger, default: 1000, flag: 'batch-size', runtime: true },
+  pollMinMs: { doc: 'shortest poll backoff when no commit notification arrives', parse: nonNegativeInteger, default: 2, flag: 'poll-min-ms', runtime: true },
+  pollMaxMs: { doc: 'longest poll backoff', parse: positiveInteger, default: 200, flag: 'poll-max-ms', runtime: true },
+  stallAfterMs: { doc: 'an edge with lag whose cursor has not moved this long is stalled', parse: positiveInteger, default: 30_000, flag: 'stall-after-ms', runtime: true },
+  livenessCheckMs: { doc: 'how often lag and stalls are checked', parse: positiveInteger, default: 1000, flag: 'liveness-check-ms', runtime: true },
+  maxLead: { doc: 'backpressure: a stage this many records ahead of its slowest consumer waits', parse: positiveInteger, default: 50_000, flag: 'max-lead', runtime: true },
   drainTimeoutMs: {
     doc: 'on SIGINT/SIGTERM, how long to drain before cancelling',
     parse: positiveInteger,
@@ -112,6 +114,7 @@ export const CONFIG_KEYS: { readonly [K in TopKey]: KeySpec<SluiceConfig[K]> } =
     parse: boolean,
     default: false,
     flag: 'allow-definition-change',
+    runtime: true,
   },
   inspect: { doc: 'attach the Stately inspector (a local WebSocket relay)', parse: boolean, default: false, flag: 'inspect' },
   inspectPort: { doc: 'port of the local Stately inspector relay', parse: port, default: 9465, flag: 'inspect-port' },
@@ -119,6 +122,9 @@ export const CONFIG_KEYS: { readonly [K in TopKey]: KeySpec<SluiceConfig[K]> } =
 
 /** Names of the top-level keys, in documentation order. */
 export const TOP_KEYS = Object.keys(CONFIG_KEYS) as TopKey[];
+
+/** The top-level keys marked `runtime`: passed to the runtime's `run` as resolved. */
+export const RUNTIME_KEYS: readonly TopKey[] = TOP_KEYS.filter((key) => CONFIG_KEYS[key].runtime === true);
 
 /** How one per-stage setting is parsed; `path` is its place in {@link StageSettings}. */
 export interface StageLeafSpec {
