@@ -1,4 +1,4 @@
-import type { Clock, JournalStore } from '@sluice/core';
+import type { Clock, JournalStore, TimerId } from '@sluice/core';
 import { inputLag } from './inspect-data-dir.ts';
 import type { EdgeStatus } from './status.ts';
 import type { StageRunner } from './stage-runner.ts';
@@ -31,7 +31,7 @@ interface EdgeWatch {
  */
 export class LivenessMonitor {
   private readonly watches = new Map<string, EdgeWatch>();
-  private timer: ReturnType<typeof setInterval> | undefined;
+  private timer: TimerId | undefined;
 
   constructor(
     private readonly store: JournalStore,
@@ -40,7 +40,11 @@ export class LivenessMonitor {
     private readonly options: LivenessOptions,
   ) {}
 
-  /** Starts periodic checks; `onCheck` gets every edge, `onChange` every stall change. */
+  /**
+   * Starts periodic checks on the clock, every `checkEveryMs`; `onCheck` gets every edge,
+   * `onChange` every stall change. Each check is scheduled when the previous one starts, as
+   * an interval would be, so a slow store read does not stretch the period.
+   */
   start(
     isActive: (stage: string) => boolean,
     onCheck: (stage: string, edge: EdgeStatus) => void,
@@ -51,14 +55,20 @@ export class LivenessMonitor {
         for (const edge of edges) onCheck(stage, edge);
       }
     };
+    const schedule = (): void => {
+      this.timer = this.clock.setTimeout(() => {
+        schedule();
+        void tick().catch(() => undefined);
+      }, this.options.checkEveryMs);
+    };
     this.onChange = onChange;
-    this.timer = setInterval(() => void tick().catch(() => undefined), this.options.checkEveryMs);
-    this.timer.unref();
+    this.stop();
+    schedule();
   }
 
-  /** Stops the checks. */
+  /** Stops the checks; a check already under way still finishes. */
   stop(): void {
-    if (this.timer !== undefined) clearInterval(this.timer);
+    if (this.timer !== undefined) this.clock.clearTimeout(this.timer);
     this.timer = undefined;
   }
 

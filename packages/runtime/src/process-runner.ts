@@ -1,8 +1,8 @@
-import type { JournalRecord } from '@sluice/core';
+import { sleep, type JournalRecord } from '@sluice/core';
 import type { BatchOutput } from './batch-output.ts';
 import { createProcessor, type Processor } from './processor.ts';
 import { StageRunner, type Prepared } from './stage-runner.ts';
-import { retryDelay, sleep } from './retry.ts';
+import { retryDelay } from './retry.ts';
 import { UpstreamReader, type Input } from './upstream-reader.ts';
 
 /**
@@ -102,7 +102,7 @@ export class ProcessRunner extends StageRunner {
     }
     processor.rollback();
     this.log.warn({ seq: record.seq, attempt, delayMs: delay, err: error }, `stage "${this.node.name}": attempt ${String(attempt)} failed; retrying`);
-    return sleep(delay, this.abort.signal).then(() => this.handle(processor, record, input, out, attempt + 1));
+    return sleep(this.deps.clock, delay, this.abort.signal).then(() => this.handle(processor, record, input, out, attempt + 1));
   }
 
   private fail(processor: Processor, error: unknown, record: JournalRecord, upstream: string, out: BatchOutput): void {

@@ -98,7 +98,7 @@ export abstract class StageRunner {
     this.log = deps.logger.child({ stage: node.name });
     // Upstream commits bring input; consumer commits relieve backpressure.
     const watched = new Set([...node.inputs.map((e) => e.from.name), ...deps.consumersOf(node.name)]);
-    this.waker = new Waker(deps.store, watched, deps.backoff);
+    this.waker = new Waker(watched, deps);
   }
 
   /** Loads cursors and state and opens the handler. */

@@ -1,4 +1,4 @@
-import type { JournalStore } from '@sluice/core';
+import type { Clock, JournalStore } from '@sluice/core';
 
 /** Backoff bounds for polling when no commit notification arrives. */
 export interface PollBackoff {
@@ -6,9 +6,18 @@ export interface PollBackoff {
   readonly maxMs: number;
 }
 
+/** What a waker listens to, and the clock its poll backoff waits on. */
+export interface WakerOptions {
+  readonly store: JournalStore;
+  readonly backoff: PollBackoff;
+  readonly clock: Clock;
+}
+
 /**
  * Wakes a stage when one of the journals it reads commits, falling back to polling with
- * exponential backoff (commits made by another process never notify).
+ * exponential backoff (commits made by another process never notify). The backoff waits on
+ * the run's clock: on a simulated clock the stage still wakes on every commit notification,
+ * and polls only when the clock is advanced.
  * A notification that arrives while the stage is busy is remembered, so none is lost.
  */
 export class Waker {
@@ -16,14 +25,15 @@ export class Waker {
   private wake: (() => void) | undefined;
   private delayMs: number;
   private readonly unsubscribe: () => void;
+  private readonly backoff: PollBackoff;
+  private readonly clock: Clock;
 
-  constructor(
-    store: JournalStore,
-    watched: ReadonlySet<string>,
-    private readonly backoff: PollBackoff,
-  ) {
-    this.delayMs = backoff.minMs;
-    this.unsubscribe = store.subscribe((journal) => {
+  /** Listens for commits to the `watched` journals of `options.store`. */
+  constructor(watched: ReadonlySet<string>, options: WakerOptions) {
+    this.backoff = options.backoff;
+    this.clock = options.clock;
+    this.delayMs = options.backoff.minMs;
+    this.unsubscribe = options.store.subscribe((journal) => {
       if (watched.has(journal)) this.notify();
     });
   }
@@ -53,12 +63,12 @@ export class Waker {
     const delay = this.delayMs;
     this.delayMs = Math.min(this.backoff.maxMs, this.delayMs * 2);
     await new Promise<void>((resolve) => {
-      const timer = setTimeout(() => {
+      const timer = this.clock.setTimeout(() => {
         this.wake = undefined;
         resolve();
       }, delay);
       this.wake = () => {
-        clearTimeout(timer);
+        this.clock.clearTimeout(timer);
         resolve();
       };
     });

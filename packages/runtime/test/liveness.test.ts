@@ -1,5 +1,14 @@
 import { expect } from 'chai';
-import { createMemoryJournalStore, flow, noopMetrics, sink, source, transform, type Metrics } from '@sluice/core';
+import {
+  createMemoryJournalStore,
+  flow,
+  noopMetrics,
+  SimulatedClock,
+  sink,
+  source,
+  transform,
+  type Metrics,
+} from '@sluice/core';
 import { run, SYSTEM_JOURNAL, type ActivityEntry } from '@sluice/runtime';
 import { collect, items } from './support/handlers.ts';
 
@@ -19,25 +28,22 @@ describe('liveness', () => {
       return n;
     });
     const out: number[] = [];
-    const handle = run(flow('stall', [sink('out', stuck, collect(out))]), {
-      store,
-      metrics,
-      batchSize: 2,
-      stallAfterMs: 100,
-      livenessCheckMs: 20,
+    const clock = new SimulatedClock();
+    const handle = run(flow('stall', [sink('out', stuck, collect(out))]), { store, clock, metrics, batchSize: 2 });
+    // The defaults: a check every second, a stall after 30 s still. Only the periodic check
+    // runs here (status() would check too), so the stall shows only if it runs on the clock.
+    for (let i = 0; i < 100 && stalls.length === 0; i++) await clock.advance(1_000);
+    expect(stalls, 'edge reported stalled').to.deep.equal([['stuck', 'nums', true]]);
+    expect(clock.now(), 'not before the cursor sat still for stallAfterMs').to.be.at.least(30_000);
+    const status = await handle.status();
+    expect(status.stages.find((s) => s.name === 'stuck')?.inputs[0]).to.include({
+      upstream: 'nums',
+      cursor: 0,
+      upstreamSeq: 6,
+      lag: 6,
+      stalled: true,
     });
-    let stalled = false;
-    for (let i = 0; i < 200 && !stalled; i++) {
-      await new Promise((r) => setTimeout(r, 10));
-      const status = await handle.status();
-      const edge = status.stages.find((s) => s.name === 'stuck')?.inputs[0];
-      stalled = edge?.stalled === true;
-      if (stalled) {
-        expect(edge).to.include({ upstream: 'nums', cursor: 0, upstreamSeq: 6, lag: 6 });
-        expect(status.stages.find((s) => s.name === 'stuck')?.state).to.equal('running');
-      }
-    }
-    expect(stalled, 'edge reported stalled').to.equal(true);
+    expect(status.stages.find((s) => s.name === 'stuck')?.state).to.equal('running');
     expect(handle.snapshot().value).to.equal('draining'); // the source has ended; the rest goes on
     release();
     const summary = await handle;

@@ -4,6 +4,7 @@ import {
   ErrorCode,
   flow,
   RetryableError,
+  SimulatedClock,
   sink,
   source,
   TerminalError,
@@ -11,7 +12,7 @@ import {
   type ErrorPayload,
 } from '@sluice/core';
 import { run } from '@sluice/runtime';
-import { collect, items } from './support/handlers.ts';
+import { advanceUntilSettled, collect, items, until } from './support/handlers.ts';
 
 describe('retry policies', () => {
   it('retries a failing call with backoff, then succeeds; the error lane stays empty', async () => {
@@ -30,7 +31,8 @@ describe('retry policies', () => {
       { retry: { maxAttempts: 3, backoffMs: 1 } },
     );
     const out: number[] = [];
-    await run(flow('retrying', [sink('out', flaky, collect(out))]), { store });
+    const clock = new SimulatedClock();
+    await advanceUntilSettled(clock, run(flow('retrying', [sink('out', flaky, collect(out))]), { store, clock }), 1);
     expect(out).to.deep.equal([10, 20, 30]);
     expect(calls.get(2)).to.equal(3);
     expect((await store.stats('flaky')).error).to.equal(0);
@@ -45,7 +47,13 @@ describe('retry policies', () => {
       throw new RetryableError(`still down (${String(calls)})`, 1);
     });
     const out: number[] = [];
-    await run(flow('giving-up', [sink('out', broken, collect(out))]), { store, stages: { broken: { retry: { maxAttempts: 4 } } } });
+    const clock = new SimulatedClock();
+    const handle = run(flow('giving-up', [sink('out', broken, collect(out))]), {
+      store,
+      clock,
+      stages: { broken: { retry: { maxAttempts: 4 } } },
+    });
+    await advanceUntilSettled(clock, handle, 1);
     expect(calls).to.equal(4);
     const [error] = (await store.read('broken', 0, 10)).filter((r) => r.kind === 'error');
     expect(error?.payload).to.include({ message: 'still down (4)', input: 7 });
@@ -64,10 +72,41 @@ describe('retry policies', () => {
       },
       { retry: { maxAttempts: 5, backoffMs: 1 } },
     );
-    await run(flow('terminal', [sink('out', invalid, collect([]))]), { store });
+    // Nothing waits on time: the run completes on a clock that never moves.
+    await run(flow('terminal', [sink('out', invalid, collect([]))]), { store, clock: new SimulatedClock() });
     expect(calls).to.equal(1);
     const [error] = (await store.read('invalid', 0, 10)).filter((r) => r.kind === 'error');
     expect((error?.payload as ErrorPayload | undefined)?.code).to.equal('MALFORMED_INPUT');
+    await store.close();
+  });
+
+  it('waits the whole backoff on the clock: a 60 s backoff completes after advance(60_000), not before', async () => {
+    const store = createMemoryJournalStore();
+    let calls = 0;
+    const flaky = transform(
+      'flaky',
+      source('nums', items([1])),
+      (n: number) => {
+        calls++;
+        if (calls === 1) throw new Error('service unavailable');
+        return n;
+      },
+      { retry: { maxAttempts: 2, backoffMs: 60_000 } },
+    );
+    const out: number[] = [];
+    const clock = new SimulatedClock();
+    let settled = false;
+    const handle = run(flow('long-backoff', [sink('out', flaky, collect(out))]), { store, clock });
+    const done = Promise.resolve(handle).finally(() => (settled = true));
+    await until(() => calls === 1);
+    await clock.advance(59_999);
+    expect(calls, 'no second attempt before the backoff').to.equal(1);
+    expect(settled).to.equal(false);
+    await clock.advance(1);
+    expect((await done).state).to.equal('completed');
+    expect(calls).to.equal(2);
+    expect(out).to.deep.equal([1]);
+    expect((await store.stats('flaky')).error).to.equal(0);
     await store.close();
   });
 });
