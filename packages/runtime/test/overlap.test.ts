@@ -24,32 +24,29 @@ interface Applied {
 /** Options of the deferred store: reject the n-th commit (1-based) of a stage; a slower stage. */
 interface Deferred {
   readonly failAt?: { readonly stage: string; readonly commit: number };
-  /** Its commits take 10 ms instead of 1, so its upstream is ahead while it commits. */
+  /** Its commits take 10 turns of the event loop instead of 1, so its upstream is ahead while it commits. */
   readonly slow?: string;
 }
 
 /**
- * A memory store that, like LMDB, reads a batch only when its transaction runs, a few ms after
- * `commit` returns; it records what it applied, and counts commit calls per stage.
+ * A memory store that, like LMDB, reads a batch only when its transaction runs, on a later turn
+ * of the event loop than `commit` returned on (no real time passes); it records what it
+ * applied, and counts commit calls per stage.
  */
 function deferredStore(options: Deferred = {}): { store: JournalStore; applied: Applied[]; calls: Map<string, number> } {
   const inner = createMemoryJournalStore();
   const applied: Applied[] = [];
   const calls = new Map<string, number>();
-  const commit = (batch: CommitBatch): ReturnType<JournalStore['commit']> => {
+  const commit = async (batch: CommitBatch): ReturnType<JournalStore['commit']> => {
     const call = (calls.get(batch.stage) ?? 0) + 1;
     calls.set(batch.stage, call);
-    return new Promise((resolve, reject) => {
-      setTimeout(() => {
-        if (options.failAt?.stage === batch.stage && options.failAt.commit === call) {
-          reject(new Error(`disk full at commit ${String(call)}`));
-          return;
-        }
-        const state: unknown = batch.state === undefined ? undefined : JSON.parse(JSON.stringify(batch.state));
-        applied.push({ stage: batch.stage, records: batch.records.length, cursors: { ...batch.cursors }, state });
-        inner.commit(batch).then(resolve, reject);
-      }, batch.stage === options.slow ? 10 : 1);
-    });
+    await afterTurns(batch.stage === options.slow ? 10 : 1);
+    if (options.failAt?.stage === batch.stage && options.failAt.commit === call) {
+      throw new Error(`disk full at commit ${String(call)}`);
+    }
+    const state: unknown = batch.state === undefined ? undefined : JSON.parse(JSON.stringify(batch.state));
+    applied.push({ stage: batch.stage, records: batch.records.length, cursors: { ...batch.cursors }, state });
+    return inner.commit(batch);
   };
   const store: JournalStore = {
     kind: 'deferred',
@@ -66,6 +63,11 @@ function deferredStore(options: Deferred = {}): { store: JournalStore; applied: 
     close: () => inner.close(),
   };
   return { store, applied, calls };
+}
+
+/** Resolves after `turns` turns of the event loop. */
+async function afterTurns(turns: number): Promise<void> {
+  for (let i = 0; i < turns; i++) await new Promise((resolve) => setImmediate(resolve));
 }
 
 const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
