@@ -1,16 +1,22 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { describe, it } from 'mocha';
 import { createMemoryJournalStore } from '@sluice/core';
+import { journalStoreContract, type ContractSubject } from '@sluice/core/testing';
 import { LmdbJournalStore, type LmdbDurability } from '../src/lmdb/lmdb-journal-store.ts';
-import { journalStoreContract, type ContractSubject } from './support/journal-store-contract.ts';
 
-journalStoreContract('memory', () =>
-  Promise.resolve({ store: createMemoryJournalStore(), cleanup: () => Promise.resolve() }),
-);
+// The exported contract, run as a store written outside the repository would run it.
+const suite = { describe, it };
+
+journalStoreContract({
+  name: 'memory',
+  suite,
+  open: () => Promise.resolve({ store: createMemoryJournalStore(), cleanup: () => Promise.resolve() }),
+});
 
 for (const durability of ['fsync', 'may-lose-last-commits-on-power-loss'] as const) {
-  journalStoreContract(`lmdb (${durability})`, () => openLmdb(durability));
+  journalStoreContract({ name: `lmdb (${durability})`, suite, durable: true, open: () => openLmdb(durability) });
 }
 
 /** An LMDB store in a fresh temporary directory, removed by cleanup. */
