@@ -148,7 +148,7 @@ describe('ops server', () => {
       await eventually(() => out.received.length === 3, 'three records at the sink');
       const { status, body } = await get<FlowStatus>(`${url}/flow`);
       expect(status).to.equal(200);
-      expect(body).to.include({ flow: 'ops', runId: handle.runId, state: 'running', restarts: 0 });
+      expect(body).to.include({ flow: 'ops', runId: handle.runId, state: 'running', previousRuns: 0 });
       expect(body.stages.map((s) => [s.name, s.kind, s.state])).to.deep.equal([
         ['feed', 'source', 'running'],
         ['double', 'map', 'running'],

@@ -78,13 +78,13 @@ describe('PromMetrics', () => {
       ).to.equal(0);
     });
 
-    it('exports uptime, start time and restarts', () => {
+    it('exports uptime, start time and earlier runs', () => {
       expect(sampleValue(text, 'sluice_flow_uptime_seconds', { flow: 'numbers' })).to.be.at.least(
         0,
       );
       const start = sampleValue(text, 'sluice_flow_start_time_seconds', { flow: 'numbers' }) ?? 0;
       expect(Math.abs(start - Date.now() / 1000)).to.be.lessThan(60);
-      expect(sampleValue(text, 'sluice_flow_restarts', { flow: 'numbers' })).to.equal(0);
+      expect(sampleValue(text, 'sluice_flow_previous_runs', { flow: 'numbers' })).to.equal(0);
     });
 
     it('includes the default process metrics unprefixed, as prom-client names them', () => {
@@ -104,14 +104,14 @@ describe('PromMetrics', () => {
     });
   });
 
-  it('counts restarts: earlier runs on the same store', async () => {
+  it('counts earlier runs on the same store', async () => {
     await run(tenNumbers(), {
       store,
       metrics: new PromMetrics({ flow: 'numbers', collectDefaultMetrics: false }),
     });
     const second = new PromMetrics({ flow: 'numbers', collectDefaultMetrics: false });
     await run(tenNumbers(), { store, metrics: second });
-    expect(sampleValue(await second.text(), 'sluice_flow_restarts')).to.equal(1);
+    expect(sampleValue(await second.text(), 'sluice_flow_previous_runs')).to.equal(1);
   });
 
   it('reports the lag of an edge while its stage is behind, and a stall', async () => {
@@ -175,13 +175,13 @@ describe('PromMetrics', () => {
     const uptime = async (): Promise<number | undefined> =>
       sampleValue(await metrics.text(), 'sluice_flow_uptime_seconds', { flow: 'f' });
     expect(await uptime()).to.equal(undefined);
-    metrics.flowStarted({ startedAt: 10_000, restarts: 2 });
+    metrics.flowStarted({ startedAt: 10_000, previousRuns: 2 });
     clock.set(13_500);
     expect(await uptime()).to.equal(3.5);
     metrics.flowState('stopped');
     clock.set(20_000);
     expect(await uptime()).to.equal(3.5);
-    expect(sampleValue(await metrics.text(), 'sluice_flow_restarts')).to.equal(2);
+    expect(sampleValue(await metrics.text(), 'sluice_flow_previous_runs')).to.equal(2);
   });
 
   it('starts in the created state and accepts a state it does not know', async () => {

@@ -30,10 +30,14 @@ export interface Metrics {
   stalled(stage: string, upstream: string, stalled: boolean): void;
   /** A stage machine entered `state`. */
   stageState(stage: string, state: string): void;
+  /** A failed stage is restarting (its `restarts`-th restart in this run). */
+  stageRestarted(stage: string, restarts: number): void;
+  /** A stage failed for good and was isolated; the rest of the flow goes on. */
+  stageIsolated(stage: string): void;
   /** The pipeline machine entered `state`. */
   flowState(state: string): void;
-  /** A run started; `restarts` counts earlier runs on the same data directory. */
-  flowStarted(info: { readonly startedAt: number; readonly restarts: number }): void;
+  /** A run started; `previousRuns` counts earlier runs on the same data directory. */
+  flowStarted(info: { readonly startedAt: number; readonly previousRuns: number }): void;
 }
 
 /** What `Clock.setTimeout` returns: opaque, good only for that clock's `clearTimeout`. */
@@ -68,6 +72,8 @@ export const noopMetrics: Metrics = {
   lag: () => undefined,
   stalled: () => undefined,
   stageState: () => undefined,
+  stageRestarted: () => undefined,
+  stageIsolated: () => undefined,
   flowState: () => undefined,
   flowStarted: () => undefined,
 };

@@ -12,7 +12,8 @@
 export {
   stageMachine,
   type StageActorInput,
-  type StageContext,
+  type StageMachineContext,
+  restartDelay,
   type StageEvent,
   type StageInput,
   type StageReport,
@@ -22,6 +23,7 @@ export {
   pipelineMachine,
   type PipelineContext,
   type PipelineEvent,
+  type PipelineFailure,
   type PipelineInput,
   type PipelineState,
   type StopMode,

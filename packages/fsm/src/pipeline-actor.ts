@@ -1,4 +1,5 @@
 import { createActor, fromCallback, fromPromise, type Actor, type InspectionEvent } from 'xstate';
+import type { Clock } from '@sluice/core';
 import { pipelineMachine, type PipelineInput } from './pipeline-machine.ts';
 import { stageMachine, type StageActorInput, type StageEvent } from './stage-machine.ts';
 
@@ -22,6 +23,8 @@ export interface PipelineActorOptions {
   /** Opens the store and recovers the previous run, before any stage starts. */
   readonly materialize: () => Promise<void>;
   readonly inspect?: InspectionObserver;
+  /** The clock of every delay in the machines (restart backoff); the system clock by default. */
+  readonly clock?: Clock;
 }
 
 /** A pipeline actor (not started). */
@@ -45,5 +48,6 @@ export function createPipelineActor(options: PipelineActorOptions): PipelineActo
   return createActor(logic, {
     input: options.input,
     ...(options.inspect === undefined ? {} : { inspect: options.inspect }),
+    ...(options.clock === undefined ? {} : { clock: options.clock }),
   });
 }

@@ -1,4 +1,5 @@
 import { assign, enqueueActions, fromPromise, setup } from 'xstate';
+import { toFailure, type Failure, type RestartPolicy } from '@sluice/core';
 import { stageMachine, type StageEvent, type StageReport } from './stage-machine.ts';
 
 /**
@@ -12,6 +13,9 @@ import { stageMachine, type StageEvent, type StageReport } from './stage-machine
  * - `completed`: every stage drained after its sources ended; terminal.
  * - `stopped`: stopped on request (gracefully drained or cancelled); terminal.
  * - `failed`: a stage or the store failed; terminal.
+ *
+ * A stage that failed for good under an `isolate` policy is isolated instead of failing the
+ * flow: its downstream waits, the rest goes on (`context.isolated`).
  *
  * Terminal states carry the `terminal` tag and accept no event.
  */
@@ -43,6 +47,8 @@ export interface PipelineInput {
   /** Stage names, upstreams first. */
   readonly stages: readonly string[];
   readonly sources: readonly string[];
+  /** Supervision per stage name; a stage not named gets the defaults. */
+  readonly restart?: Readonly<Record<string, RestartPolicy>>;
 }
 
 /** Pipeline context: the stages and where each of them is. */
@@ -50,16 +56,17 @@ export interface PipelineContext extends PipelineInput {
   readonly ready: readonly string[];
   readonly drained: readonly string[];
   readonly stopped: readonly string[];
+  /** Stages that failed for good under an `isolate` policy; the rest of the flow goes on. */
+  readonly isolated: readonly string[];
+  /** How the stop that ended (or is ending) the run was asked for. */
   readonly stopMode: StopMode | undefined;
   readonly failure: PipelineFailure | undefined;
 }
 
-/** Why a pipeline failed: the stage (`(pipeline)` for the run itself) and the reason. */
+/** Why a pipeline failed: the stage (`(pipeline)` for the run itself) and its failure. */
 export interface PipelineFailure {
   readonly stage: string;
-  readonly error: string;
-  /** What was thrown, when the pipeline itself failed (materializing): a refusal keeps its class. */
-  readonly cause?: unknown;
+  readonly error: Failure;
 }
 
 const add = (list: readonly string[], item: string): readonly string[] =>
@@ -81,6 +88,12 @@ const stageReports = {
   STAGE_DRAINED: { actions: 'markDrained' },
   STAGE_STOPPED: { actions: 'markStopped' },
 } as const;
+
+/** A stage that failed for good: isolated when its policy says so, else the flow fails. */
+const stageFailed = [
+  { guard: 'isolates', actions: 'markIsolated' },
+  { target: 'failed', actions: ['markFailed', stopStages] },
+] as const;
 
 /**
  * The pipeline lifecycle machine. It spawns one stage actor per stage (ids are stage
@@ -104,13 +117,16 @@ export const pipelineMachine = setup({
     completedNaturally: ({ context }) =>
       context.stopMode === undefined && context.drained.length === context.stages.length,
     allSettled: ({ context }) =>
-      context.stages.every((s) => context.drained.includes(s) || context.stopped.includes(s)),
+      context.stages.every((s) => context.drained.includes(s) || context.stopped.includes(s) || context.isolated.includes(s)),
+    isolates: ({ context, event }) =>
+      event.type === 'STAGE_FAILED' && context.restart?.[event.stage]?.onExhausted === 'isolate',
     gracefulStop: ({ event }) => event.type === 'STOP' && event.mode === 'graceful',
   },
   actions: {
     spawnStages: enqueueActions(({ context, enqueue }) => {
       for (const stage of context.stages) {
-        enqueue.spawnChild('stage', { id: stage, systemId: `stage:${stage}`, input: { stage } });
+        const restart = context.restart?.[stage];
+        enqueue.spawnChild('stage', { id: stage, systemId: `stage:${stage}`, input: { stage, ...(restart === undefined ? {} : { restart }) } });
       }
     }),
     /** Sends an event to every stage that has not finished. */
@@ -118,7 +134,7 @@ export const pipelineMachine = setup({
       for (const stage of context.stages) {
         // A failed stage keeps its `failed` state so that health and metrics can show it.
         const finished = context.drained.includes(stage) || context.stopped.includes(stage);
-        if (!finished && context.failure?.stage !== stage) {
+        if (!finished && context.failure?.stage !== stage && !context.isolated.includes(stage)) {
           enqueue.sendTo(stage, event);
         }
       }
@@ -134,6 +150,11 @@ export const pipelineMachine = setup({
       stopped: ({ context, event }) =>
         event.type === 'STAGE_STOPPED' ? add(context.stopped, event.stage) : context.stopped,
     }),
+    markIsolated: assign({
+      isolated: ({ context, event }) => (event.type === 'STAGE_FAILED' ? add(context.isolated, event.stage) : context.isolated),
+    }),
+    /** Before any stage ran, a stop of either mode leaves nothing undrained. */
+    recordStopMode: assign({ stopMode: ({ event }) => (event.type === 'STOP' ? event.mode : 'cancel') }),
     markFailed: assign({
       failure: ({ context, event }) =>
         event.type === 'STAGE_FAILED' ? { stage: event.stage, error: event.error } : context.failure,
@@ -146,13 +167,14 @@ export const pipelineMachine = setup({
     ready: [],
     drained: [],
     stopped: [],
+    isolated: [],
     stopMode: undefined,
     failure: undefined,
   }),
   initial: 'created',
   states: {
     created: {
-      on: { START: 'materializing', STOP: { target: 'stopped', actions: assign({ stopMode: 'cancel' }) } },
+      on: { START: 'materializing', STOP: { target: 'stopped', actions: 'recordStopMode' } },
     },
     materializing: {
       invoke: {
@@ -162,15 +184,11 @@ export const pipelineMachine = setup({
         onError: {
           target: 'failed',
           actions: assign({
-            failure: ({ event }) => ({
-              stage: '(pipeline)',
-              error: event.error instanceof Error ? event.error.message : String(event.error),
-              cause: event.error,
-            }),
+            failure: ({ event }) => ({ stage: '(pipeline)', error: toFailure(event.error) }),
           }),
         },
       },
-      on: { STOP: { target: 'stopped', actions: assign({ stopMode: 'cancel' }) } },
+      on: { STOP: { target: 'stopped', actions: 'recordStopMode' } },
     },
     starting: {
       entry: ['spawnStages', to({ type: 'INIT' })],
@@ -178,8 +196,9 @@ export const pipelineMachine = setup({
       on: {
         ...stageReports,
         STAGE_READY: { actions: 'markReady' },
-        STAGE_FAILED: { target: 'failed', actions: ['markFailed', stopStages] },
-        STOP: { target: 'stopped', actions: [assign({ stopMode: 'cancel' }), stopStages] },
+        STAGE_FAILED: stageFailed,
+        // No stage has run yet: nothing to drain, so a stop is what was asked for.
+        STOP: { target: 'stopped', actions: ['recordStopMode', stopStages] },
       },
     },
     running: {
@@ -191,7 +210,7 @@ export const pipelineMachine = setup({
           { guard: 'gracefulStop', target: 'draining', actions: [assign({ stopMode: 'graceful' }), to({ type: 'DRAIN' })] },
           { target: 'stopped', actions: [assign({ stopMode: 'cancel' }), stopStages] },
         ],
-        STAGE_FAILED: { target: 'failed', actions: ['markFailed', stopStages] },
+        STAGE_FAILED: stageFailed,
       },
     },
     paused: {
@@ -202,7 +221,7 @@ export const pipelineMachine = setup({
           { guard: 'gracefulStop', target: 'draining', actions: [assign({ stopMode: 'graceful' }), to({ type: 'DRAIN' })] },
           { target: 'stopped', actions: [assign({ stopMode: 'cancel' }), stopStages] },
         ],
-        STAGE_FAILED: { target: 'failed', actions: ['markFailed', stopStages] },
+        STAGE_FAILED: stageFailed,
       },
     },
     draining: {
@@ -216,7 +235,7 @@ export const pipelineMachine = setup({
           { guard: 'gracefulStop', actions: [assign({ stopMode: 'graceful' }), to({ type: 'DRAIN' })] },
           { target: 'stopped', actions: [assign({ stopMode: 'cancel' }), stopStages] },
         ],
-        STAGE_FAILED: { target: 'failed', actions: ['markFailed', stopStages] },
+        STAGE_FAILED: stageFailed,
       },
     },
     // Terminal, but not `final`: children stay addressable so that late stage reports are

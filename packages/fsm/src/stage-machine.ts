@@ -1,4 +1,5 @@
 import { assign, enqueueActions, fromCallback, fromPromise, setup } from 'xstate';
+import { DEFAULT_RESTART_POLICY, toFailure, type Failure, type RestartPolicy } from '@sluice/core';
 
 /**
  * Lifecycle states of a stage:
@@ -9,7 +10,10 @@ import { assign, enqueueActions, fromCallback, fromPromise, setup } from 'xstate
  * - `paused`: the loop is stopped after its in-flight batch; cursors are durable.
  * - `draining`: finishing: after its inputs ended (EOF) or a graceful stop was requested.
  * - `drained`: finished cleanly; final.
- * - `failed`: an error the stage cannot put in its error lane (store failure); RESTART retries.
+ * - `restarting`: the loop failed with an error a restart may fix; after the policy's backoff
+ *   the stage initializes again from its committed cursors and goes back to what it was doing.
+ * - `failed`: failed for good (a TerminalError, or restarts used up); the pipeline's policy
+ *   fails the flow or isolates the stage. RESTART retries by hand.
  * - `stopped`: cancelled; whatever was committed stays; final.
  */
 export type StageState =
@@ -20,6 +24,7 @@ export type StageState =
   | 'paused'
   | 'draining'
   | 'drained'
+  | 'restarting'
   | 'failed'
   | 'stopped';
 
@@ -39,17 +44,17 @@ export type StageEvent =
       readonly errors: number;
     }
   | { readonly type: 'INPUT_ENDED' }
-  | { readonly type: 'FAIL'; readonly error: string };
+  | { readonly type: 'FAIL'; readonly error: Failure };
 
 /** What a stage reports to its parent pipeline. */
 export type StageReport =
   | { readonly type: 'STAGE_READY'; readonly stage: string }
   | { readonly type: 'STAGE_DRAINED'; readonly stage: string }
   | { readonly type: 'STAGE_STOPPED'; readonly stage: string }
-  | { readonly type: 'STAGE_FAILED'; readonly stage: string; readonly error: string };
+  | { readonly type: 'STAGE_FAILED'; readonly stage: string; readonly error: Failure };
 
-/** Stage machine context: who it is and batch-level counters. */
-export interface StageContext {
+/** Stage machine context: who it is, batch-level counters and supervision. */
+export interface StageMachineContext {
   readonly stage: string;
   readonly batches: number;
   readonly in: number;
@@ -57,13 +62,30 @@ export interface StageContext {
   readonly errors: number;
   /** Why the stage is draining: its inputs ended, or a graceful stop. */
   readonly drainReason: 'eof' | 'stop' | undefined;
-  readonly error: string | undefined;
+  /** The last failure: why it is restarting or failed. */
+  readonly error: Failure | undefined;
+  /** Restarts of this stage in this run (not earlier runs on the data directory). */
   readonly restarts: number;
+  readonly policy: Required<RestartPolicy>;
+  /** Where a restarted stage goes once initialized (`ready` when it never ran). */
+  readonly resume: 'ready' | 'running' | 'paused' | 'draining';
 }
 
 /** Input of a stage actor. */
 export interface StageInput {
   readonly stage: string;
+  /** Its supervision; {@link DEFAULT_RESTART_POLICY} fills what is left out. */
+  readonly restart?: RestartPolicy;
+}
+
+/**
+ * How long a stage waits before its next restart: a RetryableError's own `retryAfterMs`,
+ * else the policy's backoff doubled per restart already made, at most `maxBackoffMs`.
+ */
+export function restartDelay(context: Pick<StageMachineContext, 'error' | 'restarts' | 'policy'>): number {
+  const { error, restarts, policy } = context;
+  if (error?.retry === 'after' && error.retryAfterMs !== undefined) return error.retryAfterMs;
+  return Math.min(policy.maxBackoffMs, policy.backoffMs * 2 ** restarts);
 }
 
 /** Input of the injected `process` and `drain` actors. */
@@ -85,7 +107,7 @@ const countBatches = { BATCH: { actions: 'countBatch' } } as const;
  */
 export const stageMachine = setup({
   types: {
-    context: {} as StageContext,
+    context: {} as StageMachineContext,
     events: {} as StageEvent,
     input: {} as StageInput,
   },
@@ -106,7 +128,7 @@ export const stageMachine = setup({
               ? { type: 'STAGE_DRAINED', stage }
               : params.status === 'stopped'
                 ? { type: 'STAGE_STOPPED', stage }
-                : { type: 'STAGE_FAILED', stage, error: context.error ?? 'unknown error' };
+                : { type: 'STAGE_FAILED', stage, error: context.error ?? toFailure(new Error('unknown error'), { stage }) };
         enqueue.sendParent(report);
       },
     ),
@@ -120,6 +142,17 @@ export const stageMachine = setup({
           }
         : {},
     ),
+    recordFailure: assign({ error: ({ context, event }) => describeFailure(errorOf(event), context.stage) }),
+    resumeAs: assign((_, params: { as: StageMachineContext['resume'] }) => ({ resume: params.as })),
+  },
+  guards: {
+    /** Policy reads the failure's class: a terminal one never restarts. */
+    mayRestart: ({ context, event }) =>
+      describeFailure(errorOf(event), context.stage).retry !== 'never' && context.restarts < context.policy.maxRestarts,
+    resumes: ({ context }, params: { as: StageMachineContext['resume'] }) => context.resume === params.as,
+  },
+  delays: {
+    restartDelay: ({ context }) => restartDelay(context),
   },
 }).createMachine({
   id: 'stage',
@@ -132,6 +165,8 @@ export const stageMachine = setup({
     drainReason: undefined,
     error: undefined,
     restarts: 0,
+    policy: { ...DEFAULT_RESTART_POLICY, ...input.restart },
+    resume: 'ready',
   }),
   initial: 'created',
   states: {
@@ -142,11 +177,13 @@ export const stageMachine = setup({
       invoke: {
         src: 'initialize',
         input: ({ context }) => ({ stage: context.stage }),
-        onDone: 'ready',
-        onError: {
-          target: 'failed',
-          actions: assign({ error: ({ event }) => describe(event.error) }),
-        },
+        onDone: [
+          { guard: { type: 'resumes', params: { as: 'running' } }, target: 'running' },
+          { guard: { type: 'resumes', params: { as: 'paused' } }, target: 'paused' },
+          { guard: { type: 'resumes', params: { as: 'draining' } }, target: 'draining' },
+          { target: 'ready' },
+        ],
+        onError: failOrRestart('ready'),
       },
       on: { ...countBatches, STOP: 'stopped' },
     },
@@ -161,7 +198,7 @@ export const stageMachine = setup({
         PAUSE: 'paused',
         DRAIN: { target: 'draining', actions: assign({ drainReason: 'stop' }) },
         INPUT_ENDED: { target: 'draining', actions: assign({ drainReason: 'eof' }) },
-        FAIL: { target: 'failed', actions: assign({ error: ({ event }) => event.error }) },
+        FAIL: failOrRestart('running'),
         STOP: 'stopped',
       },
     },
@@ -178,20 +215,30 @@ export const stageMachine = setup({
         src: 'drain',
         input: ({ context }) => ({ stage: context.stage, reason: context.drainReason ?? 'stop' }),
         onDone: 'drained',
-        onError: {
-          target: 'failed',
-          actions: assign({ error: ({ event }) => describe(event.error) }),
-        },
+        onError: failOrRestart('draining'),
       },
       on: {
         ...countBatches,
-        FAIL: { target: 'failed', actions: assign({ error: ({ event }) => event.error }) },
+        FAIL: failOrRestart('draining'),
         STOP: 'stopped',
       },
     },
     drained: {
       type: 'final',
       entry: { type: 'report', params: { status: 'drained' } },
+    },
+    restarting: {
+      after: {
+        restartDelay: { target: 'initializing', actions: assign({ restarts: ({ context }) => context.restarts + 1 }) },
+      },
+      on: {
+        ...countBatches,
+        // Control that arrives meanwhile decides where the restarted stage goes.
+        PAUSE: { actions: assign({ resume: ({ context }) => (context.resume === 'running' ? 'paused' : context.resume) }) },
+        RESUME: { actions: assign({ resume: ({ context }) => (context.resume === 'paused' ? 'running' : context.resume) }) },
+        DRAIN: { actions: assign({ resume: 'draining', drainReason: ({ context }) => context.drainReason ?? 'stop' }) },
+        STOP: 'stopped',
+      },
     },
     failed: {
       entry: { type: 'report', params: { status: 'failed' } },
@@ -211,6 +258,26 @@ export const stageMachine = setup({
   },
 });
 
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
+/**
+ * The transitions of a failure in state `from`: to `restarting` when the policy allows (the
+ * stage comes back to `from` once initialized again), else to `failed`.
+ */
+function failOrRestart(from: StageMachineContext['resume']) {
+  return [
+    { guard: 'mayRestart', target: 'restarting', actions: ['recordFailure', { type: 'resumeAs', params: { as: from } }] },
+    { target: 'failed', actions: 'recordFailure' },
+  ] as const;
+}
+
+/** The error of a FAIL event (a Failure already) or of an invoked actor's error event (what it threw). */
+function errorOf(event: { readonly type: string }): unknown {
+  return (event as { readonly error?: unknown }).error;
+}
+
+function describeFailure(error: unknown, stage: string): Failure {
+  return isFailure(error) ? error : toFailure(error, { stage });
+}
+
+function isFailure(value: unknown): value is Failure {
+  return typeof value === 'object' && value !== null && 'retry' in value && 'code' in value && 'message' in value && !(value instanceof Error);
 }

@@ -1,10 +1,15 @@
 import { expect } from 'chai';
 import { describe, it } from 'mocha';
 import { initialTransition, transition } from 'xstate';
+import { ErrorCode, TerminalError, toFailure } from '@sluice/core';
 import { pipelineMachine, type PipelineEvent, type PipelineSnapshot } from '../src/index.ts';
 import { deferred, gates, settle } from './support/deferred.ts';
 import { until } from './support/machines.ts';
 import { createPipeline, LINE, stageActors, stageStates, type PipelineHarness } from './support/pipeline.ts';
+
+/** A failure that no restart can fix: the stage fails at once. */
+const fatal = (message: string, stage = 'parse') => toFailure(new TerminalError(ErrorCode.Internal, message), { stage });
+const STORE_CLOSED = fatal('store closed');
 
 /** Starts the harness and waits until every stage runs. */
 async function running(harness: PipelineHarness): Promise<PipelineSnapshot> {
@@ -26,7 +31,7 @@ const EVENTS: readonly PipelineEvent[] = [
   { type: 'STAGE_READY', stage: 'read' },
   { type: 'STAGE_DRAINED', stage: 'read' },
   { type: 'STAGE_STOPPED', stage: 'parse' },
-  { type: 'STAGE_FAILED', stage: 'write', error: 'disk full' },
+  { type: 'STAGE_FAILED', stage: 'write', error: fatal('disk full', 'write') },
 ];
 
 const label = (event: PipelineEvent): string => ('mode' in event ? `${event.type}(${event.mode})` : event.type);
@@ -191,10 +196,10 @@ describe('pipelineMachine', () => {
     await running(harness);
     const stages = stageActors(actor);
 
-    io.live('parse').send({ type: 'FAIL', error: 'store closed' });
+    io.live('parse').send({ type: 'FAIL', error: STORE_CLOSED });
     const failed = await until(actor, finished);
     expect(failed.value).to.equal('failed');
-    expect(failed.context.failure).to.deep.equal({ stage: 'parse', error: 'store closed' });
+    expect(failed.context.failure).to.deep.equal({ stage: 'parse', error: STORE_CLOSED });
     expect(stages.get('read')?.getSnapshot().value).to.equal('stopped');
     expect(stages.get('write')?.getSnapshot().value).to.equal('stopped');
     expect(io.loops.every((l) => l.stopped), 'every loop stopped').to.equal(true);
@@ -202,14 +207,16 @@ describe('pipelineMachine', () => {
 
   it('fails when a stage cannot initialize', async () => {
     const harness = createPipeline({
-      initialize: (input) => (input.stage === 'write' ? Promise.reject(new Error('no such file')) : Promise.resolve()),
+      initialize: (input) =>
+        input.stage === 'write' ? Promise.reject(new TerminalError(ErrorCode.Config, 'no such file')) : Promise.resolve(),
     });
     const { actor, io } = harness;
     actor.start();
     actor.send({ type: 'START' });
     const failed = await until(actor, finished);
     expect(failed.value).to.equal('failed');
-    expect(failed.context.failure).to.deep.equal({ stage: 'write', error: 'no such file' });
+    expect(failed.context.failure?.stage).to.equal('write');
+    expect(failed.context.failure?.error).to.include({ code: 'CONFIG', message: 'no such file', retry: 'never' });
     expect(io.loops).to.have.length(0);
   });
 
@@ -220,8 +227,8 @@ describe('pipelineMachine', () => {
     actor.send({ type: 'START' });
     const failed = await until(actor, finished);
     expect(failed.value).to.equal('failed');
-    expect(failed.context.failure).to.deep.include({ stage: '(pipeline)', error: 'store locked' });
-    expect(failed.context.failure?.cause).to.be.instanceOf(Error);
+    expect(failed.context.failure?.stage).to.equal('(pipeline)');
+    expect(failed.context.failure?.error.message).to.equal('store locked');
     expect(io.initializeCalls).to.have.length(0);
   });
 
@@ -237,6 +244,41 @@ describe('pipelineMachine', () => {
     await settle();
     expect(actor.getSnapshot().value, 'a late materialize changes nothing').to.equal('stopped');
     expect(io.initializeCalls).to.have.length(0);
+  });
+
+  it('records the mode a stop was asked in while nothing has run yet', async () => {
+    const materialize = deferred<void>();
+    const harness = createPipeline({ materialize: () => materialize.promise });
+    harness.actor.start();
+    harness.actor.send({ type: 'START' });
+    harness.actor.send({ type: 'STOP', mode: 'graceful' });
+    expect(harness.actor.getSnapshot().value).to.equal('stopped');
+    expect(harness.actor.getSnapshot().context.stopMode, 'graceful: nothing was left undrained').to.equal('graceful');
+    materialize.resolve();
+    await settle();
+  });
+
+  it('isolates a stage that failed for good under an isolate policy: the others go on, its downstream waits', async () => {
+    const input = {
+      flow: 'fan',
+      stages: ['read', 'left', 'right', 'write'],
+      sources: ['read'],
+      restart: { left: { onExhausted: 'isolate' as const } },
+    };
+    const harness = createPipeline({ input });
+    const { actor, io } = harness;
+    await running(harness);
+    io.live('left').send({ type: 'FAIL', error: fatal('disk gone', 'left') });
+    await settle();
+    const after = actor.getSnapshot();
+    expect(after.value, 'the flow goes on').to.equal('running');
+    expect(after.context.isolated).to.deep.equal(['left']);
+    expect(stageStates(actor)).to.deep.include({ read: 'running', right: 'running', write: 'running', left: 'failed' });
+    // A graceful stop settles with the isolated stage counted as settled.
+    actor.send({ type: 'STOP', mode: 'graceful' });
+    const stopped = await until(actor, finished);
+    expect(stopped.value).to.equal('stopped');
+    expect(stopped.context.isolated).to.deep.equal(['left']);
   });
 
   it('stops from created without materializing', () => {
@@ -274,7 +316,7 @@ describe('pipelineMachine', () => {
         for (const stage of LINE.stages) h.io.live(stage).send({ type: 'INPUT_ENDED' });
       },
       stopped: (h: PipelineHarness) => h.actor.send({ type: 'STOP', mode: 'cancel' }),
-      failed: (h: PipelineHarness) => h.io.live('parse').send({ type: 'FAIL', error: 'store closed' }),
+      failed: (h: PipelineHarness) => h.io.live('parse').send({ type: 'FAIL', error: STORE_CLOSED }),
     } as const;
 
     for (const [state, reach] of Object.entries(TERMINAL)) {

@@ -1,9 +1,10 @@
 import { expect } from 'chai';
 import { describe, it } from 'mocha';
-import { createActor, initialTransition, transition } from 'xstate';
+import { createActor, initialTransition, SimulatedClock, transition } from 'xstate';
+import { DEFAULT_RESTART_POLICY, ErrorCode, JournalCorruptError, RetryableError, TerminalError, toFailure } from '@sluice/core';
 import {
   stageMachine,
-  type StageContext,
+  type StageMachineContext,
   type StageEvent,
   type StageSnapshot,
   type StageState,
@@ -13,6 +14,14 @@ import { invocationEvent, invokeId, until } from './support/machines.ts';
 import { createStageIo } from './support/stage-io.ts';
 
 const INPUT = { stage: 'parse' } as const;
+
+/** Failures as the loop sends them: terminal ones fail the stage, others restart it. */
+const STORE_CLOSED = toFailure(new TerminalError(ErrorCode.Internal, 'store closed'), { stage: 'parse' });
+const BUSY = toFailure(new RetryableError('service busy', 500), { stage: 'parse' });
+const DISK_FULL = new JournalCorruptError('disk full');
+const FLUSH_FAILED = new TerminalError(ErrorCode.Internal, 'flush failed');
+/** The delayed event XState raises when a restart's backoff is over. */
+const RESTART_DUE = { type: 'xstate.after.restartDelay.stage.restarting' } as unknown as StageEvent;
 
 /** One event of each type the machine accepts (the record makes the list exhaustive). */
 const EVENTS = {
@@ -25,15 +34,17 @@ const EVENTS = {
   RESTART: { type: 'RESTART' },
   BATCH: { type: 'BATCH', in: 5, out: 4, errors: 1 },
   INPUT_ENDED: { type: 'INPUT_ENDED' },
-  FAIL: { type: 'FAIL', error: 'store closed' },
+  FAIL: { type: 'FAIL', error: STORE_CLOSED },
 } as const satisfies { readonly [K in StageEvent['type']]: Extract<StageEvent, { type: K }> };
 
 /** What the injected actors report back; XState raises these when they settle. */
 const OUTCOMES = {
   'initialize.done': invocationEvent(stageMachine, 'stage.initializing', { done: true }),
-  'initialize.error': invocationEvent(stageMachine, 'stage.initializing', { error: new Error('disk full') }),
+  'initialize.error': invocationEvent(stageMachine, 'stage.initializing', { error: DISK_FULL }),
   'drain.done': invocationEvent(stageMachine, 'stage.draining', { done: true }),
-  'drain.error': invocationEvent(stageMachine, 'stage.draining', { error: 'flush failed' }),
+  'drain.error': invocationEvent(stageMachine, 'stage.draining', { error: FLUSH_FAILED }),
+  'fail.retryable': { type: 'FAIL', error: BUSY } as StageEvent,
+  'restart.due': RESTART_DUE,
 } as const;
 
 type Step = keyof typeof EVENTS | keyof typeof OUTCOMES;
@@ -49,6 +60,7 @@ const PATHS: { readonly [S in StageState]: readonly Step[] } = {
   paused: ['INIT', 'initialize.done', 'START', 'PAUSE'],
   draining: ['INIT', 'initialize.done', 'START', 'INPUT_ENDED'],
   drained: ['INIT', 'initialize.done', 'START', 'INPUT_ENDED', 'drain.done'],
+  restarting: ['INIT', 'initialize.done', 'START', 'fail.retryable'],
   failed: ['INIT', 'initialize.error'],
   stopped: ['STOP'],
 };
@@ -64,6 +76,7 @@ const INVOKES: { readonly [S in StageState]: readonly string[] } = {
   paused: [],
   draining: [invokeId(stageMachine, 'stage.draining')],
   drained: [],
+  restarting: [],
   failed: [],
   stopped: [],
 };
@@ -72,18 +85,18 @@ interface Row {
   readonly from: StageState;
   readonly on: Step;
   readonly to: StageState;
-  readonly context?: Partial<StageContext>;
+  readonly context?: Partial<StageMachineContext>;
 }
 
 const COUNTED = { batches: 1, in: 5, out: 4, errors: 1 } as const;
-const LIVE_STATES = ['created', 'initializing', 'ready', 'running', 'paused', 'draining', 'failed'] as const;
+const LIVE_STATES = ['created', 'initializing', 'ready', 'running', 'paused', 'draining', 'restarting', 'failed'] as const;
 
 /** Every legal transition. BATCH is counted in every state that is not final. */
 const LEGAL: readonly Row[] = [
   { from: 'created', on: 'INIT', to: 'initializing' },
   { from: 'created', on: 'STOP', to: 'stopped' },
   { from: 'initializing', on: 'initialize.done', to: 'ready' },
-  { from: 'initializing', on: 'initialize.error', to: 'failed', context: { error: 'disk full' } },
+  { from: 'initializing', on: 'initialize.error', to: 'failed', context: { error: toFailure(DISK_FULL, { stage: 'parse' }) } },
   { from: 'initializing', on: 'STOP', to: 'stopped' },
   { from: 'ready', on: 'START', to: 'running' },
   { from: 'ready', on: 'DRAIN', to: 'draining', context: { drainReason: 'stop' } },
@@ -91,14 +104,20 @@ const LEGAL: readonly Row[] = [
   { from: 'running', on: 'PAUSE', to: 'paused' },
   { from: 'running', on: 'DRAIN', to: 'draining', context: { drainReason: 'stop' } },
   { from: 'running', on: 'INPUT_ENDED', to: 'draining', context: { drainReason: 'eof' } },
-  { from: 'running', on: 'FAIL', to: 'failed', context: { error: 'store closed' } },
+  { from: 'running', on: 'FAIL', to: 'failed', context: { error: STORE_CLOSED } },
+  { from: 'running', on: 'fail.retryable', to: 'restarting', context: { error: BUSY, resume: 'running' } },
   { from: 'running', on: 'STOP', to: 'stopped' },
   { from: 'paused', on: 'RESUME', to: 'running' },
   { from: 'paused', on: 'DRAIN', to: 'draining', context: { drainReason: 'stop' } },
   { from: 'paused', on: 'STOP', to: 'stopped' },
   { from: 'draining', on: 'drain.done', to: 'drained' },
-  { from: 'draining', on: 'drain.error', to: 'failed', context: { error: 'flush failed' } },
-  { from: 'draining', on: 'FAIL', to: 'failed', context: { error: 'store closed' } },
+  { from: 'draining', on: 'drain.error', to: 'failed', context: { error: toFailure(FLUSH_FAILED, { stage: 'parse' }) } },
+  { from: 'draining', on: 'FAIL', to: 'failed', context: { error: STORE_CLOSED } },
+  { from: 'draining', on: 'fail.retryable', to: 'restarting', context: { error: BUSY, resume: 'draining' } },
+  { from: 'restarting', on: 'restart.due', to: 'initializing', context: { restarts: 1 } },
+  { from: 'restarting', on: 'PAUSE', to: 'restarting', context: { resume: 'paused' } },
+  { from: 'restarting', on: 'DRAIN', to: 'restarting', context: { resume: 'draining', drainReason: 'stop' } },
+  { from: 'restarting', on: 'STOP', to: 'stopped' },
   { from: 'draining', on: 'STOP', to: 'stopped' },
   { from: 'failed', on: 'RESTART', to: 'initializing', context: { restarts: 1, error: undefined } },
   { from: 'failed', on: 'STOP', to: 'stopped' },
@@ -126,6 +145,8 @@ describe('stageMachine as pure transitions', () => {
       drainReason: undefined,
       error: undefined,
       restarts: 0,
+      policy: DEFAULT_RESTART_POLICY,
+      resume: 'ready',
     });
   });
 
@@ -173,12 +194,12 @@ describe('stageMachine as pure transitions', () => {
 });
 
 describe('stageMachine as an actor with fake I/O', () => {
-  it('goes to failed with the message when initialize rejects', async () => {
-    const io = createStageIo({ initialize: () => Promise.reject(new Error('cannot open journal')) });
+  it('goes to failed with the typed failure when initialize rejects with a terminal error', async () => {
+    const io = createStageIo({ initialize: () => Promise.reject(new JournalCorruptError('cannot open journal')) });
     const actor = createActor(io.logic, { input: INPUT }).start();
     actor.send({ type: 'INIT' });
     const failed = await until(actor, (s) => s.value === 'failed');
-    expect(failed.context.error).to.equal('cannot open journal');
+    expect(failed.context.error).to.include({ name: 'JournalCorruptError', code: 'JOURNAL_CORRUPT', message: 'cannot open journal', retry: 'never', stage: 'parse' });
     expect(io.initializeCalls).to.deep.equal([{ stage: 'parse' }]);
     expect(failed.status).to.equal('active'); // failed is not final: RESTART may retry
   });
@@ -241,14 +262,14 @@ describe('stageMachine as an actor with fake I/O', () => {
     expect(io.drainCalls).to.deep.equal([{ stage: 'parse', reason: 'stop' }]);
   });
 
-  it('fails with the message when drain rejects', async () => {
-    const io = createStageIo({ drain: () => Promise.reject(new Error('flush failed')) });
+  it('fails with the message when drain rejects with a terminal error', async () => {
+    const io = createStageIo({ drain: () => Promise.reject(FLUSH_FAILED) });
     const actor = createActor(io.logic, { input: INPUT }).start();
     actor.send({ type: 'INIT' });
     await until(actor, (s) => s.value === 'ready');
     actor.send({ type: 'DRAIN' });
     const failed = await until(actor, (s) => s.value === 'failed');
-    expect(failed.context.error).to.equal('flush failed');
+    expect(failed.context.error?.message).to.equal('flush failed');
   });
 
   it('stops the process loop on PAUSE and starts a new one on RESUME', async () => {
@@ -284,10 +305,10 @@ describe('stageMachine as an actor with fake I/O', () => {
     await until(actor, (s) => s.value === 'ready');
     actor.send({ type: 'START' });
     const loop = io.live('parse');
-    loop.send({ type: 'FAIL', error: 'store closed' });
+    loop.send({ type: 'FAIL', error: STORE_CLOSED });
     const failed = actor.getSnapshot();
     expect(failed.value).to.equal('failed');
-    expect(failed.context).to.include({ error: 'store closed', restarts: 0 });
+    expect(failed.context).to.include({ error: STORE_CLOSED, restarts: 0 });
     expect(loop.stopped).to.equal(true);
 
     actor.send({ type: 'RESTART' });
@@ -296,7 +317,7 @@ describe('stageMachine as an actor with fake I/O', () => {
     expect(io.initializeCalls).to.have.length(2);
 
     actor.send({ type: 'START' });
-    io.live('parse').send({ type: 'FAIL', error: 'again' });
+    io.live('parse').send({ type: 'FAIL', error: STORE_CLOSED });
     actor.send({ type: 'RESTART' });
     expect(actor.getSnapshot().context.restarts).to.equal(2);
   });
@@ -315,5 +336,68 @@ describe('stageMachine as an actor with fake I/O', () => {
     expect(loop.stopped).to.equal(true);
     loop.send({ type: 'BATCH', in: 1, out: 1, errors: 0 });
     expect(actor.getSnapshot()).to.equal(stopped);
+  });
+});
+
+describe('stageMachine supervision on a simulated clock', () => {
+  const failing = (error: unknown) => toFailure(error, { stage: 'parse' });
+
+  async function runningActor(restart?: { maxRestarts?: number; backoffMs?: number }) {
+    const clock = new SimulatedClock();
+    const io = createStageIo();
+    const actor = createActor(io.logic, { input: { ...INPUT, ...(restart === undefined ? {} : { restart }) }, clock }).start();
+    actor.send({ type: 'INIT' });
+    await until(actor, (s) => s.value === 'ready');
+    actor.send({ type: 'START' });
+    return { clock, io, actor };
+  }
+
+  it('restarts a stage that failed with a plain error after its backoff, doubling it, and resumes running', async () => {
+    const { clock, io, actor } = await runningActor({ backoffMs: 100 });
+    io.live('parse').send({ type: 'FAIL', error: failing(new Error('connection reset')) });
+    expect(actor.getSnapshot().value).to.equal('restarting');
+    clock.increment(99);
+    expect(actor.getSnapshot().value, 'not before its backoff').to.equal('restarting');
+    clock.increment(1);
+    await until(actor, (s) => s.value === 'running');
+    expect(actor.getSnapshot().context.restarts).to.equal(1);
+    expect(io.initializeCalls).to.have.length(2);
+
+    io.live('parse').send({ type: 'FAIL', error: failing(new Error('connection reset')) });
+    clock.increment(199);
+    expect(actor.getSnapshot().value, 'the second backoff is doubled').to.equal('restarting');
+    clock.increment(1);
+    await until(actor, (s) => s.value === 'running');
+  });
+
+  it('waits a RetryableError\'s own retryAfterMs', async () => {
+    const { clock, io, actor } = await runningActor({ backoffMs: 10 });
+    io.live('parse').send({ type: 'FAIL', error: BUSY });
+    clock.increment(499);
+    expect(actor.getSnapshot().value).to.equal('restarting');
+    clock.increment(1);
+    await until(actor, (s) => s.value === 'running');
+  });
+
+  it('never restarts on a TerminalError, and fails once restarts are used up', async () => {
+    const terminal = await runningActor();
+    terminal.io.live('parse').send({ type: 'FAIL', error: STORE_CLOSED });
+    expect(terminal.actor.getSnapshot().value).to.equal('failed');
+
+    const { clock, io, actor } = await runningActor({ maxRestarts: 1, backoffMs: 10 });
+    io.live('parse').send({ type: 'FAIL', error: failing(new Error('flaky')) });
+    clock.increment(10);
+    await until(actor, (s) => s.value === 'running');
+    io.live('parse').send({ type: 'FAIL', error: failing(new Error('flaky')) });
+    expect(actor.getSnapshot().value).to.equal('failed');
+    expect(actor.getSnapshot().context.error?.message).to.equal('flaky');
+  });
+
+  it('a pause during the backoff brings the restarted stage back paused', async () => {
+    const { clock, io, actor } = await runningActor({ backoffMs: 10 });
+    io.live('parse').send({ type: 'FAIL', error: failing(new Error('flaky')) });
+    actor.send({ type: 'PAUSE' });
+    clock.increment(10);
+    await until(actor, (s) => s.value === 'paused');
   });
 });

@@ -1,3 +1,5 @@
+import type { Failure } from '@sluice/core';
+
 /**
  * Entries of the process activity log (the `$system` journal), one vocabulary shared with
  * logs and the `/events` stream. Every entry carries the run id; the journal adds seq and time.
@@ -11,7 +13,8 @@ export type ActivityEntry =
       readonly stages: readonly string[];
       readonly options: Readonly<Record<string, unknown>>;
       readonly pid: number | undefined;
-      readonly restarts: number;
+      /** Earlier runs on the data directory. */
+      readonly previousRuns: number;
     }
   | {
       readonly type: 'run.recovered';
@@ -28,7 +31,24 @@ export type ActivityEntry =
       readonly stage: string;
       readonly from: string;
       readonly to: string;
+      /** Why, when `to` is `restarting` or `failed`. */
       readonly error?: string;
+    }
+  | {
+      /** The stage's loop failed and it restarts after `delayMs` (restart number `attempt` of this run). */
+      readonly type: 'stage.restarting';
+      readonly run: string;
+      readonly stage: string;
+      readonly attempt: number;
+      readonly delayMs: number;
+      readonly error: Failure;
+    }
+  | {
+      /** The stage failed for good under an `isolate` policy: its downstream waits, the rest goes on. */
+      readonly type: 'stage.isolated';
+      readonly run: string;
+      readonly stage: string;
+      readonly error: Failure;
     }
   | {
       readonly type: 'signal';
@@ -37,6 +57,8 @@ export type ActivityEntry =
       readonly mode?: 'graceful' | 'cancel';
       /** What asked: "api", "http", "SIGINT", "SIGTERM"… */
       readonly source: string;
+      /** Set when the pipeline's state could not take it: the state it was in. The caller got an InvalidStateError. */
+      readonly refusedIn?: string;
     }
   | {
       readonly type: 'stage.stalled' | 'stage.unstalled';

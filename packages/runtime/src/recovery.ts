@@ -16,7 +16,7 @@ export interface StoredDefinition {
 /** What recovery found about earlier runs on this data directory. */
 export interface RecoveryReport {
   /** Earlier runs on the data directory. */
-  readonly restarts: number;
+  readonly previousRuns: number;
   /** Set when the last run ended without a clean shutdown record. */
   readonly unclean?: { readonly previousRun: string | undefined; readonly lastSeq: number; readonly message: string };
 }
@@ -48,15 +48,15 @@ export async function recover(store: JournalStore, flow: Flow, allowDefinitionCh
   const definition: StoredDefinition = { name: flow.name, definitionHash: flow.definitionHash, stages, topology };
   await store.writeMeta('flow', definition);
   const last = await lastRecord(store, SYSTEM_JOURNAL);
-  if (last === undefined) return { restarts: runs };
+  if (last === undefined) return { previousRuns: runs };
   const lastSeq = last.seq;
   const entry = last.payload as ActivityEntry | undefined;
-  if (entry?.type === 'shutdown' && entry.clean) return { restarts: runs };
+  if (entry?.type === 'shutdown' && entry.clean) return { previousRuns: runs };
   const previousRun = entry?.run;
   const message =
     `previous run ${previousRun ?? '(unknown)'} ended without clean shutdown at seq ${String(lastSeq)}; ` +
     'resuming stage cursors';
-  return { restarts: runs, unclean: { previousRun, lastSeq, message } };
+  return { previousRuns: runs, unclean: { previousRun, lastSeq, message } };
 }
 
 /** How a flow's definition differs from the one stored with a data directory. */

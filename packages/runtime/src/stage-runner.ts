@@ -1,5 +1,6 @@
 import {
   errorMessage,
+  toFailure,
   lastRecord,
   type Clock,
   type CommitBatch,
@@ -14,8 +15,8 @@ import type { StageEvent } from '@sluice/fsm';
 import { BatchOutput } from './batch-output.ts';
 import type { Input } from './upstream-reader.ts';
 import { Waker, type PollBackoff } from './waker.ts';
-
 import { IntermediateLog } from './kinds/intermediates.ts';
+
 /** What every stage runner needs from the run. */
 export interface RunnerDeps {
   readonly flow: string;
@@ -79,7 +80,8 @@ export interface Prepared {
 export abstract class StageRunner {
   protected readonly log: Logger;
   protected readonly waker: Waker;
-  protected readonly abort = new AbortController();
+  /** Aborted on a cancel and when the stage fails; a restart opens the handler with a new one. */
+  protected abort = new AbortController();
   protected report: Report = () => undefined;
   /** Clock time of the loop's last turn: the stage's heartbeat. */
   heartbeatAt: number | undefined;
@@ -87,11 +89,11 @@ export abstract class StageRunner {
   private closed = false;
   /** Last seq this process committed to the stage's journal (0 before the first commit). */
   private journalSeq = 0;
-
-  constructor(
   /** The batch commit in flight, if any: intermediate commits wait for it. */
   private committing: Promise<void> | undefined;
   private stepLog: IntermediateLog | undefined;
+
+  constructor(
     protected readonly node: StageNode,
     protected readonly deps: RunnerDeps,
   ) {
@@ -104,14 +106,14 @@ export abstract class StageRunner {
   /** Loads cursors and state and opens the handler. */
   abstract initialize(): Promise<void>;
 
-  /** The stage's inputs with their in-memory cursors (none for a source). */
-  get inputs(): readonly Input[] {
   /** Records committed during a step, before its batch (see `step`). */
   protected get steps(): IntermediateLog {
     this.stepLog ??= new IntermediateLog(this.deps.store, this.node.name, this.deps.clock, () => this.committing);
     return this.stepLog;
   }
 
+  /** The stage's inputs with their in-memory cursors (none for a source). */
+  get inputs(): readonly Input[] {
     return [];
   }
 
@@ -161,7 +163,21 @@ export abstract class StageRunner {
 
   /** True once a cancel (or the end of the run) closed the stage: its handler's signal is aborted. */
   protected get cancelled(): boolean {
-    return this.abort.signal.aborted;
+    return this.closed;
+  }
+
+  /**
+   * After a failure: aborts the handlers' signal and releases the handler, so that a restart
+   * (`initialize` again) opens it afresh from the committed position. Never throws.
+   */
+  async reset(): Promise<void> {
+    this.abort.abort();
+    try {
+      await this.release();
+    } catch (error) {
+      this.log.warn({ err: error }, `stage "${this.node.name}": releasing the handler after a failure failed: ${errorMessage(error)}`);
+    }
+    this.abort = new AbortController();
   }
 
   /**
@@ -306,7 +322,9 @@ export abstract class StageRunner {
         return;
       }
       this.log.error({ err: error }, `stage "${this.node.name}" failed: ${errorMessage(error)}`);
-      report({ type: 'FAIL', error: `stage "${this.node.name}": ${errorMessage(error)}` });
+      // The machine decides, by the failure's class, whether this stage restarts.
+      await this.reset();
+      report({ type: 'FAIL', error: toFailure(error, { stage: this.node.name }) });
     }
   }
 

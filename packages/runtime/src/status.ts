@@ -21,6 +21,12 @@ export interface StageStatus {
   readonly in: number;
   readonly out: number;
   readonly errors: number;
+  /** Restarts of this stage in this run, after its loop failed. */
+  readonly restarts: number;
+  /** True when it failed for good and was isolated: its downstream waits, the rest goes on. */
+  readonly isolated: boolean;
+  /** Why it is restarting or failed. */
+  readonly error?: string;
   /** Clock time of the stage loop's last turn. */
   readonly heartbeatAt: number | undefined;
   readonly inputs: readonly EdgeStatus[];
@@ -35,6 +41,6 @@ export interface FlowStatus {
   readonly startedAt: number;
   readonly uptimeMs: number;
   /** Earlier runs on the same data directory. */
-  readonly restarts: number;
+  readonly previousRuns: number;
   readonly stages: readonly StageStatus[];
 }

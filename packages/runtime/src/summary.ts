@@ -20,7 +20,7 @@ export function summarize(
   }
   const state = final.value === 'completed' ? 'completed' : final.value === 'failed' ? 'failed' : 'stopped';
   const failure = final.context.failure;
-  const reason = failure === undefined ? {} : { failure: { stage: failure.stage, error: failure.error } };
+  const reason = failure === undefined ? {} : { failure: { stage: failure.stage, error: failure.error.message } };
   return { flow, runId, state, elapsedMs, stages: perStage, ...reason };
 }
 
@@ -31,7 +31,9 @@ export interface StatusInputs {
   readonly state: string;
   readonly startedAt: number;
   readonly now: number;
-  readonly restarts: number;
+  readonly previousRuns: number;
+  /** Stages the pipeline isolated. */
+  readonly isolated: readonly string[];
   readonly stages: ReadonlyMap<string, WatchedStage>;
   readonly runners: ReadonlyMap<string, StageRunner>;
   readonly edges: ReadonlyMap<string, readonly EdgeStatus[]>;
@@ -46,7 +48,7 @@ export function flowStatus(i: StatusInputs): FlowStatus {
     state: i.state,
     startedAt: i.startedAt,
     uptimeMs: i.now - i.startedAt,
-    restarts: i.restarts,
+    previousRuns: i.previousRuns,
     stages: i.flow.stages.map((node) => {
       const last = i.stages.get(node.name)?.last;
       return {
@@ -57,6 +59,11 @@ export function flowStatus(i: StatusInputs): FlowStatus {
         in: last?.context.in ?? 0,
         out: last?.context.out ?? 0,
         errors: last?.context.errors ?? 0,
+        restarts: last?.context.restarts ?? 0,
+        isolated: i.isolated.includes(node.name),
+        ...(last?.context.error !== undefined && (last.value === 'restarting' || last.value === 'failed')
+          ? { error: last.context.error.message }
+          : {}),
         heartbeatAt: i.runners.get(node.name)?.heartbeatAt,
         inputs: i.edges.get(node.name) ?? [],
       };

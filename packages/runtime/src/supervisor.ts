@@ -1,25 +1,28 @@
 import {
   ErrorCode,
   FlowDefinitionError,
+  InvalidStateError,
   SluiceError,
+  failureError,
   noopMetrics,
+  thrownOf,
   silentLogger,
   systemClock,
   type Clock,
   type Flow,
   type Logger,
   type Metrics,
+  type RestartPolicy,
 } from '@sluice/core';
 import {
   createPipelineActor,
   type PipelineActor,
   type PipelineEvent,
   type PipelineSnapshot,
+  restartDelay,
   type StageSnapshot,
-  type StopMode,
 } from '@sluice/fsm';
 import { ActivityLog } from './activity-log.ts';
-import { deferred, type Deferred } from './deferred.ts';
 import { LivenessMonitor, type StallChange } from './liveness.ts';
 import type { RunOptions, RunSummary } from './options.ts';
 import { recover } from './recovery.ts';
@@ -43,13 +46,13 @@ export class Supervisor {
   private readonly logger: Logger;
   private readonly metrics: Metrics;
   private readonly clock: Clock;
-  private readonly settled: ReadonlyMap<string, Deferred<void>>;
   private readonly runners: ReadonlyMap<string, StageRunner>;
   private readonly monitor: LivenessMonitor;
   private readonly startedAt: number;
-  private restarts = 0;
-  private stopMode: StopMode | undefined;
+  private previousRuns = 0;
   private pipelineState: string;
+  /** Isolations already recorded (the pipeline's context lists them all). */
+  private readonly isolatedSeen = new Set<string>();
   /** Edges as they were when the run ended: status() must not read a store that is closed. */
   private finalEdges: Map<string, EdgeStatus[]> | undefined;
 
@@ -65,7 +68,6 @@ export class Supervisor {
     this.activity = new ActivityLog(options.store, this.clock, (error) =>
       this.logger.error({ err: error }, 'activity log write failed'),
     );
-    this.settled = new Map(flow.stages.map((s) => [s.name, deferred<void>()]));
     this.runners = createRunnerSet(flow, options, {
       flow: flow.name,
       store: options.store,
@@ -73,7 +75,7 @@ export class Supervisor {
       metrics: this.metrics,
       clock: this.clock,
       backoff: { minMs: options.pollMinMs ?? 2, maxMs: options.pollMaxMs ?? 200 },
-      settled: (stage) => this.settled.get(stage)?.promise ?? Promise.resolve(),
+      settled: (stage) => this.settledStage(stage),
       countBatch: (stage, event) => {
         const handle = this.stages.get(stage)?.handle;
         if (handle?.snapshot().status === 'active') handle.send(event);
@@ -85,7 +87,7 @@ export class Supervisor {
     });
     this.actor = this.createActor();
     this.pipelineState = this.actor.getSnapshot().value;
-    this.stages = watchStages(this.actor, new Set(this.settled.keys()), (stage, from, to) =>
+    this.stages = watchStages(this.actor, new Set(flow.stages.map((s) => s.name)), (stage, from, to) =>
       this.onStageTransition(stage, from, to),
     );
     this.actor.subscribe((s) => this.onPipelineSnapshot(s));
@@ -99,16 +101,25 @@ export class Supervisor {
     this.logger.info({ stages: this.flow.stages.length, store: this.options.store.kind }, 'flow started');
   }
 
-  /** Sends a control event, recording the signal and its source in the activity log. */
+  /**
+   * Sends a control event, recording the signal and its source in the activity log. One rule
+   * for control the pipeline's state cannot take (a pause while starting, a resume while
+   * running): it is recorded with `refusedIn` and throws an InvalidStateError naming the state.
+   * Control after the run ended is a no-op: the run is over, there is nothing to refuse.
+   */
   signal(event: PipelineEvent, source: string): void {
+    const snapshot = this.actor.getSnapshot();
+    if (snapshot.status !== 'active' || snapshot.hasTag('terminal')) return;
     if (event.type === 'PAUSE' || event.type === 'RESUME' || event.type === 'STOP') {
       const signal = event.type === 'PAUSE' ? 'pause' : event.type === 'RESUME' ? 'resume' : 'stop';
       const mode = event.type === 'STOP' ? { mode: event.mode } : {};
+      if (!snapshot.can(event)) {
+        this.activity.record({ type: 'signal', run: this.runId, signal, source, ...mode, refusedIn: snapshot.value });
+        throw new InvalidStateError(`cannot ${signal} flow "${this.flow.name}": the pipeline is ${snapshot.value}`);
+      }
       this.activity.record({ type: 'signal', run: this.runId, signal, source, ...mode });
-      if (event.type === 'STOP' && (this.stopMode === undefined || event.mode === 'cancel')) this.stopMode = event.mode;
     }
-    // Control after the run ended is a no-op, not an event to a stopped actor.
-    if (this.actor.getSnapshot().status === 'active') this.actor.send(event);
+    this.actor.send(event);
   }
 
   /** The flow's status now (or as it ended). */
@@ -119,7 +130,8 @@ export class Supervisor {
       state: this.actor.getSnapshot().value,
       startedAt: this.startedAt,
       now: this.clock.now(),
-      restarts: this.restarts,
+      previousRuns: this.previousRuns,
+      isolated: this.actor.getSnapshot().context.isolated,
       stages: this.stages,
       runners: this.runners,
       edges: await this.edges(),
@@ -137,15 +149,34 @@ export class Supervisor {
         flow: this.flow.name,
         stages: this.flow.stages.map((s) => s.name),
         sources: this.flow.stages.filter((s) => s.kind === 'source').map((s) => s.name),
+        restart: this.restartPolicies(),
       },
       io: {
-        initialize: (stage) => runner(stage).initialize(),
+        // A failed initialize leaves nothing half open for the restart that may follow.
+        initialize: (stage) =>
+          runner(stage)
+            .initialize()
+            .catch(async (error: unknown) => {
+              await runner(stage).reset();
+              throw error;
+            }),
         process: (stage, report) => runner(stage).start(report),
         drain: (stage, reason) => runner(stage).finish(reason),
       },
       materialize: () => this.materialize(),
+      clock: this.clock,
       ...(this.options.inspect === undefined ? {} : { inspect: this.options.inspect }),
     });
+  }
+
+  /** Each stage's supervision: the DSL option wins over configured stage settings. */
+  private restartPolicies(): Record<string, RestartPolicy> {
+    const policies: Record<string, RestartPolicy> = {};
+    for (const node of this.flow.stages) {
+      const policy = node.options.restart ?? this.options.stages?.[node.name]?.restart;
+      if (policy !== undefined) policies[node.name] = policy;
+    }
+    return policies;
   }
 
   /** Before any stage: recover the data directory, then write the run-started record ahead. */
@@ -153,7 +184,7 @@ export class Supervisor {
     const { store, allowDefinitionChange = false } = this.options;
     await this.options.prepare?.();
     const report = await recover(store, this.flow, allowDefinitionChange);
-    this.restarts = report.restarts;
+    this.previousRuns = report.previousRuns;
     if (report.unclean !== undefined) {
       const { previousRun, lastSeq, message } = report.unclean;
       this.logger.warn({ previousRun, lastSeq }, message);
@@ -168,21 +199,43 @@ export class Supervisor {
         stages: this.flow.stages.map((s) => s.name),
         options: this.options.configuration ?? {},
         pid: this.options.pid,
-        restarts: this.restarts,
+        previousRuns: this.previousRuns,
       },
     ]);
-    this.metrics.flowStarted({ startedAt: this.startedAt, restarts: this.restarts });
+    this.metrics.flowStarted({ startedAt: this.startedAt, previousRuns: this.previousRuns });
     await this.options.beforeStart?.();
   }
 
   private onStageTransition(stage: string, from: string, to: StageSnapshot): void {
     this.metrics.stageState(stage, to.value);
-    const error = to.value === 'failed' ? to.context.error : undefined;
-    this.activity.record({ type: 'stage.state', run: this.runId, stage, from, to: to.value, ...(error === undefined ? {} : { error }) });
-    if (to.status === 'done' || to.value === 'failed') this.settled.get(stage)?.resolve();
+    const failure = to.value === 'failed' || to.value === 'restarting' ? to.context.error : undefined;
+    const error = failure === undefined ? {} : { error: failure.message };
+    this.activity.record({ type: 'stage.state', run: this.runId, stage, from, to: to.value, ...error });
+    if (to.value === 'restarting' && failure !== undefined) {
+      const attempt = to.context.restarts + 1;
+      const delayMs = restartDelay(to.context);
+      this.logger.warn({ stage, attempt, delayMs, err: thrownOf(failure) }, `stage "${stage}" restarts in ${String(delayMs)} ms (restart ${String(attempt)}): ${failure.message}`);
+      this.activity.record({ type: 'stage.restarting', run: this.runId, stage, attempt, delayMs, error: failure });
+      this.metrics.stageRestarted(stage, attempt);
+    }
+  }
+
+  /**
+   * Resolves once the stage has finished (drained, stopped) or failed for good: a stage that
+   * restarts is not settled. Read from its machine, which the pipeline spawns before any loop
+   * or drain asks.
+   */
+  private settledStage(stage: string): Promise<void> {
+    const handle = this.stages.get(stage)?.handle;
+    if (handle === undefined) return Promise.resolve();
+    return handle.waitFor((s) => s.status !== 'active' || s.value === 'failed').then(
+      () => undefined,
+      () => undefined,
+    );
   }
 
   private onPipelineSnapshot(snapshot: PipelineSnapshot): void {
+    this.recordIsolations(snapshot);
     if (snapshot.value === this.pipelineState) return;
     this.activity.record({ type: 'pipeline.state', run: this.runId, from: this.pipelineState, to: snapshot.value });
     this.pipelineState = snapshot.value;
@@ -193,6 +246,20 @@ export class Supervisor {
         (stage, edge) => this.metrics.lag(stage, edge.upstream, edge.lag),
         (change) => this.onStall(change),
       );
+    }
+  }
+
+  /** Stages the pipeline isolated since the last snapshot: logged, journaled, counted. */
+  private recordIsolations(snapshot: PipelineSnapshot): void {
+    for (const stage of snapshot.context.isolated) {
+      if (this.isolatedSeen.has(stage)) continue;
+      // The stage's own snapshot, not the watched copy: its subscribers may not have run yet.
+      const error = this.stages.get(stage)?.handle.snapshot().context.error;
+      if (error === undefined) continue;
+      this.isolatedSeen.add(stage);
+      this.logger.error({ stage, err: thrownOf(error) }, `stage "${stage}" isolated: ${error.message}; its downstream waits, the rest of the flow goes on`);
+      this.activity.record({ type: 'stage.isolated', run: this.runId, stage, error });
+      this.metrics.stageIsolated(stage);
     }
   }
 
@@ -234,18 +301,21 @@ export class Supervisor {
     this.logger.info({ state: summary.state, elapsedMs: summary.elapsedMs }, `flow ${summary.state}`);
     if (summary.state !== 'failed') return summary;
     const failure = final.context.failure;
+    if (failure === undefined) throw new SluiceError(ErrorCode.Internal, `flow "${this.flow.name}" failed`);
     // A refusal (data directory in use, definition changed, port taken) is not a failed flow:
     // the caller gets the error as it was thrown.
-    if (failure?.cause instanceof SluiceError) throw failure.cause;
-    throw new SluiceError(ErrorCode.HandlerFailed, `flow "${this.flow.name}" failed: ${failure?.error ?? 'unknown error'}`, {
-      ...(failure === undefined ? {} : { stage: failure.stage }),
-    });
+    const thrown = thrownOf(failure.error);
+    if (failure.stage === '(pipeline)' && thrown instanceof SluiceError) throw thrown;
+    const where = failure.stage === '(pipeline)' ? '' : `stage "${failure.stage}": `;
+    throw failureError(failure.error, `flow "${this.flow.name}" failed: ${where}${failure.error.message}`);
   }
 
   private async writeShutdown(final: PipelineSnapshot): Promise<void> {
-    const clean = final.value === 'completed' || (final.value === 'stopped' && this.stopMode === 'graceful');
+    const { stopMode, isolated } = final.context;
+    // Clean: everything journaled drained. An isolated stage left its input undrained.
+    const clean = final.value === 'completed' || (final.value === 'stopped' && stopMode === 'graceful' && isolated.length === 0);
     if (clean) this.activity.record({ type: 'drain.completed', run: this.runId, elapsedMs: this.clock.now() - this.startedAt });
-    const reason = final.context.failure?.error;
+    const reason = final.context.failure?.error.message;
     this.activity.record({ type: 'shutdown', run: this.runId, clean, state: final.value, ...(reason === undefined ? {} : { reason }) });
     await this.activity.flush();
   }

@@ -27,7 +27,7 @@ describe('activity log', () => {
     const first = entries[0];
     expect(first?.type).to.equal('run.started');
     if (first?.type === 'run.started') {
-      expect(first).to.include({ flow: 'logged', pid: 42, restarts: 0, definitionHash: handle.flow.definitionHash });
+      expect(first).to.include({ flow: 'logged', pid: 42, previousRuns: 0, definitionHash: handle.flow.definitionHash });
       expect(first.options).to.deep.equal({ batchSize: { value: 1000, source: 'default' } });
     }
     const pipeline = entries.flatMap((e) => (e.type === 'pipeline.state' ? [e.to] : []));
@@ -65,11 +65,11 @@ describe('activity log', () => {
     );
   });
 
-  it('counts restarts and does not report recovery after a clean shutdown', async () => {
+  it('counts earlier runs and does not report recovery after a clean shutdown', async () => {
     await run(linear('again'), { store });
     await run(linear('again'), { store });
     const entries = await activity(store);
-    const restarts = entries.flatMap((e) => (e.type === 'run.started' ? [e.restarts] : []));
+    const restarts = entries.flatMap((e) => (e.type === 'run.started' ? [e.previousRuns] : []));
     expect(restarts).to.deep.equal([0, 1]);
     expect(entries.some((e) => e.type === 'run.recovered')).to.equal(false);
   });

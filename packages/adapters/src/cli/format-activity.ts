@@ -36,13 +36,19 @@ function splitStageKey(rest: string): string[] {
   return [rest.slice(0, dot), rest.slice(dot + 1)];
 }
 
+/** Earlier runs, as a run-started record says; records of older versions call them `restarts`. */
+function previousRuns(entry: object): number {
+  const runs = entry as { readonly previousRuns?: number; readonly restarts?: number };
+  return runs.previousRuns ?? runs.restarts ?? 0;
+}
+
 /** What an activity entry says, in words. Entries of an unknown type are shown as JSON. */
 export function describeActivity(entry: ActivityEntry): string {
   switch (entry.type) {
     case 'run.started':
       return (
         `run started: flow "${entry.flow}" (definition ${entry.definitionHash}), ${entry.stages.length} stages, ` +
-        `pid ${entry.pid === undefined ? '?' : String(entry.pid)}, earlier runs ${entry.restarts}${configured(entry.options)}`
+        `pid ${entry.pid === undefined ? '?' : String(entry.pid)}, earlier runs ${String(previousRuns(entry))}${configured(entry.options)}`
       );
     case 'run.recovered':
       return `run recovered: ${entry.message}`;
@@ -50,8 +56,14 @@ export function describeActivity(entry: ActivityEntry): string {
       return `pipeline ${entry.from} → ${entry.to}`;
     case 'stage.state':
       return `stage ${entry.stage}: ${entry.from} → ${entry.to}${entry.error === undefined ? '' : ` (${entry.error})`}`;
-    case 'signal':
-      return `signal ${entry.signal}${entry.mode === undefined ? '' : ` (${entry.mode})`} from ${entry.source}`;
+    case 'signal': {
+      const refused = entry.refusedIn === undefined ? '' : ` refused: the pipeline was ${entry.refusedIn}`;
+      return `signal ${entry.signal}${entry.mode === undefined ? '' : ` (${entry.mode})`} from ${entry.source}${refused}`;
+    }
+    case 'stage.restarting':
+      return `stage ${entry.stage} restarts in ${entry.delayMs} ms (restart ${entry.attempt}): ${entry.error.code}: ${entry.error.message}`;
+    case 'stage.isolated':
+      return `stage ${entry.stage} isolated (its downstream waits, the rest goes on): ${entry.error.code}: ${entry.error.message}`;
     case 'stage.stalled':
       return `stage ${entry.stage} stalled on ${entry.upstream}: ${entry.lag} records waiting, cursor still for ${entry.sinceMs} ms`;
     case 'stage.unstalled':

@@ -31,7 +31,7 @@ export function healthOf(handle: PipelineHandle): Health {
   const failure = snapshot.context.failure;
   const reason =
     state === 'failed'
-      ? `pipeline failed${failure === undefined ? '' : `: ${failure.error}`}`
+      ? `pipeline failed${failure === undefined ? '' : `: ${failure.stage === '(pipeline)' ? '' : `stage "${failure.stage}": `}${failure.error.message}`}`
       : failedStage !== undefined
         ? `stage "${failedStage}" failed`
         : `pipeline is ${state}`;

@@ -25,7 +25,9 @@ export interface Families {
   readonly flowState: Gauge;
   readonly startTime: Gauge;
   readonly uptime: Gauge;
-  readonly restarts: Gauge;
+  readonly previousRuns: Gauge;
+  readonly stageRestarts: Counter;
+  readonly stageIsolated: Gauge;
 }
 
 /** How {@link createFamilies} names and shapes the metrics. */
@@ -43,7 +45,7 @@ const EDGE = ['flow', 'stage', 'upstream'] as const;
 /**
  * Creates (or finds, when another flow already made them) the Sluice metrics in `registry`:
  * per stage records in/out/errors, batch size, handler time and state; per edge lag and
- * stalls; per flow state, start time, uptime and restarts.
+ * stalls; per flow state, start time, uptime and earlier runs; per stage restarts and isolation.
  */
 export function createFamilies(registry: Registry, options: FamilyOptions): Families {
   const p = options.prefix;
@@ -114,10 +116,20 @@ export function createFamilies(registry: Registry, options: FamilyOptions): Fami
       },
       options.onCollect,
     ),
-    restarts: gaugeIn(registry, {
-      name: `${p}flow_restarts`,
+    previousRuns: gaugeIn(registry, {
+      name: `${p}flow_previous_runs`,
       help: 'Earlier runs on the same data directory.',
       labelNames: ['flow'],
+    }),
+    stageRestarts: counterIn(registry, {
+      name: `${p}stage_restarts_total`,
+      help: 'Restarts of a stage whose loop failed, in this run.',
+      labelNames: STAGE,
+    }),
+    stageIsolated: gaugeIn(registry, {
+      name: `${p}stage_isolated`,
+      help: '1 when the stage failed for good and was isolated; the rest of the flow goes on.',
+      labelNames: STAGE,
     }),
   };
 }

@@ -9,6 +9,7 @@ export const STAGE_STATES = [
   'paused',
   'draining',
   'drained',
+  'restarting',
   'failed',
   'stopped',
 ] as const satisfies readonly StageState[];

@@ -101,6 +101,16 @@ export class PromMetrics implements Metrics {
     edge.stalled.set(stalled ? 1 : 0);
   }
 
+  /** Counts a restart of a failed stage. */
+  stageRestarted(stage: string): void {
+    this.families.stageRestarts.labels(this.flow, stage).inc();
+  }
+
+  /** Marks a stage isolated (1): it failed for good and the rest of the flow goes on. */
+  stageIsolated(stage: string): void {
+    this.families.stageIsolated.labels(this.flow, stage).set(1);
+  }
+
   /** Moves the stage's state set to `state`. */
   stageState(stage: string, state: string): void {
     this.stage(stage).state.enter(state);
@@ -113,11 +123,11 @@ export class PromMetrics implements Metrics {
   }
 
   /** Records the run's start time and how many runs came before it on the data directory. */
-  flowStarted(info: { readonly startedAt: number; readonly restarts: number }): void {
+  flowStarted(info: { readonly startedAt: number; readonly previousRuns: number }): void {
     this.startedAt = info.startedAt;
     this.endedAt = undefined;
     this.families.startTime.labels(this.flow).set(info.startedAt / 1000);
-    this.families.restarts.labels(this.flow).set(info.restarts);
+    this.families.previousRuns.labels(this.flow).set(info.previousRuns);
     this.collectUptime();
   }
 
