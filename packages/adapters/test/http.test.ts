@@ -219,6 +219,14 @@ describe('ops server', () => {
       expect(out.received).to.deep.equal([10]);
     });
 
+    it('answers 409 naming the state to control the state cannot take', async () => {
+      const { url } = await start();
+      const resumed = await post<{ error: string }>(`${url}/control`, { action: 'resume' });
+      expect(resumed.status).to.equal(409);
+      expect(resumed.body.error).to.match(/cannot resume flow "ops": the pipeline is running/);
+      expect(handle.snapshot().value).to.equal('running');
+    });
+
     it('answers 202 to a stop before the flow has drained', async () => {
       const { url } = await start();
       out.hold();

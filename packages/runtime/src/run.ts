@@ -35,7 +35,11 @@ export function run(flow: Flow, options: RunOptions): PipelineHandle {
     pause: (source = 'api') => supervisor.signal({ type: 'PAUSE' }, source),
     resume: (source = 'api') => supervisor.signal({ type: 'RESUME' }, source),
     stop: (mode = 'graceful', source = 'api') => {
-      supervisor.signal({ type: 'STOP', mode }, source);
+      try {
+        supervisor.signal({ type: 'STOP', mode }, source);
+      } catch (error) {
+        return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+      }
       return done;
     },
     then: (onFulfilled, onRejected) => done.then(onFulfilled, onRejected),

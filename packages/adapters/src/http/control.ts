@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { InvalidStateError } from '@sluice/core';
 import type { StopMode } from '@sluice/fsm';
 import type { PipelineHandle } from '@sluice/runtime';
 import { readJsonBody } from './read-body.ts';
@@ -43,7 +44,8 @@ export function parseControl(body: unknown): ControlRequest {
 
 /**
  * `POST /control`: pauses, resumes or stops the flow with source `http` and answers 202 at
- * once (a stop is not awaited: follow it on `/health` or `/events`); 409 when the run is over.
+ * once (a stop is not awaited: follow it on `/health` or `/events`); 409 when the run is over
+ * or the pipeline's state cannot take the action (a resume while running), naming the state.
  */
 export async function serveControl(
   req: IncomingMessage,
@@ -60,11 +62,11 @@ export async function serveControl(
   }
   switch (request.action) {
     case 'pause':
-      handle.pause('http');
+      refusedAs409(() => handle.pause('http'));
       sendJson(res, 202, { accepted: true, action: request.action });
       return;
     case 'resume':
-      handle.resume('http');
+      refusedAs409(() => handle.resume('http'));
       sendJson(res, 202, { accepted: true, action: request.action });
       return;
     case 'stop': {
@@ -77,5 +79,15 @@ export async function serveControl(
       sendJson(res, 202, { accepted: true, action: request.action, mode });
       return;
     }
+  }
+}
+
+/** Runs a control call; the pipeline's refusal (InvalidStateError, naming its state) is a 409. */
+function refusedAs409(control: () => void): void {
+  try {
+    control();
+  } catch (error) {
+    if (error instanceof InvalidStateError) throw new HttpError(409, error.message);
+    throw error;
   }
 }
