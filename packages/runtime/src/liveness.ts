@@ -31,7 +31,8 @@ interface EdgeWatch {
  */
 export class LivenessMonitor {
   private readonly watches = new Map<string, EdgeWatch>();
-  private timer: TimerId | undefined;
+  // Boxed: an id is opaque (a clock may use any value, undefined too).
+  private timer: { readonly id: TimerId } | undefined;
 
   constructor(
     private readonly store: JournalStore,
@@ -56,10 +57,11 @@ export class LivenessMonitor {
       }
     };
     const schedule = (): void => {
-      this.timer = this.clock.setTimeout(() => {
+      const id = this.clock.setTimeout(() => {
         schedule();
         void tick().catch(() => undefined);
       }, this.options.checkEveryMs);
+      this.timer = { id };
     };
     this.onChange = onChange;
     this.stop();
@@ -68,7 +70,7 @@ export class LivenessMonitor {
 
   /** Stops the checks; a check already under way still finishes. */
   stop(): void {
-    if (this.timer !== undefined) this.clock.clearTimeout(this.timer);
+    if (this.timer !== undefined) this.clock.clearTimeout(this.timer.id);
     this.timer = undefined;
   }
 
