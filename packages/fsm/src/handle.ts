@@ -1,6 +1,6 @@
 import { Observable } from 'rxjs';
 import { waitFor, type Actor, type AnyActorLogic, type EventFromLogic, type Snapshot, type SnapshotFrom } from 'xstate';
-import { InvalidStateError, ErrorCode, SluiceError } from '@sluice/core';
+import { InvalidStateError, ErrorCode, SluiceError, systemClock, type Clock } from '@sluice/core';
 
 /**
  * What a user or the runtime holds of a running machine: a typed `send`, the snapshots as
@@ -16,9 +16,10 @@ export interface MachineHandle<TSnapshot, TEvent> {
   waitFor(predicate: (snapshot: TSnapshot) => boolean, timeoutMs?: number): Promise<TSnapshot>;
 }
 
-/** Wraps an XState actor in a MachineHandle. */
+/** Wraps an XState actor in a MachineHandle; `waitFor` times out on `clock`. */
 export function createHandle<TLogic extends AnyActorLogic>(
   actor: Actor<TLogic>,
+  clock: Clock = systemClock,
 ): MachineHandle<SnapshotFrom<TLogic>, EventFromLogic<TLogic>> {
   type TSnapshot = SnapshotFrom<TLogic>;
   // XState settles late observers of a done or errored actor, never those of one stopped with
@@ -41,17 +42,28 @@ export function createHandle<TLogic extends AnyActorLogic>(
     send: (event) => actor.send(event),
     state$,
     snapshot: () => actor.getSnapshot(),
-    waitFor: async (predicate, timeoutMs = Infinity) => {
-      try {
-        if (stopped() && !predicate(actor.getSnapshot())) throw new Error('actor stopped');
-        return await waitFor(actor, predicate, { timeout: timeoutMs });
-      } catch (error) {
-        const state = JSON.stringify((actor.getSnapshot() as { value?: unknown }).value);
-        if (error instanceof Error && /timeout/i.test(error.message)) {
-          throw new SluiceError(ErrorCode.Timeout, `waitFor timed out after ${String(timeoutMs)} ms in state ${state}`);
-        }
-        throw new InvalidStateError(`waitFor cannot be satisfied: actor ended in state ${state}`, { cause: error });
+    waitFor: (predicate, timeoutMs = Infinity) => {
+      const state = (): string => JSON.stringify((actor.getSnapshot() as { value?: unknown }).value);
+      if (stopped() && !predicate(actor.getSnapshot())) {
+        return Promise.reject(new InvalidStateError(`waitFor cannot be satisfied: actor ended in state ${state()}`));
       }
+      // The timeout is our own timer on the clock, so it is told apart by what fired, not by a message.
+      const controller = new AbortController();
+      let timer: unknown;
+      const timedOut = new Promise<never>((_, reject) => {
+        if (!Number.isFinite(timeoutMs)) return;
+        timer = clock.setTimeout(() => {
+          controller.abort();
+          reject(new SluiceError(ErrorCode.Timeout, `waitFor timed out after ${String(timeoutMs)} ms in state ${state()}`));
+        }, timeoutMs);
+      });
+      const reached = waitFor(actor, predicate, { signal: controller.signal }).catch((error: unknown) => {
+        throw new InvalidStateError(`waitFor cannot be satisfied: actor ended in state ${state()}`, { cause: error });
+      });
+      return Promise.race([reached, timedOut]).finally(() => {
+        if (timer !== undefined) clock.clearTimeout(timer);
+        controller.abort();
+      });
     },
   };
 }

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { describe, it } from 'mocha';
 import { lastValueFrom, timeout, toArray } from 'rxjs';
 import { createActor } from 'xstate';
-import { ErrorCode, InvalidStateError, SluiceError } from '@sluice/core';
+import { ErrorCode, InvalidStateError, SimulatedClock, SluiceError } from '@sluice/core';
 import { createHandle, type StageSnapshot, type StageState } from '../src/index.ts';
 import { deferred } from './support/deferred.ts';
 import { WAIT_MS } from './support/machines.ts';
@@ -110,6 +110,19 @@ describe('createHandle', () => {
     it('resolves at once when the current snapshot matches', async () => {
       const { handle } = stage();
       expect((await handle.waitFor((s) => s.value === 'created', 1000)).value).to.equal('created');
+    });
+
+    it('times out on the clock it was given, not before', async () => {
+      const clock = new SimulatedClock();
+      const { actor } = stage();
+      const handle = createHandle(actor, clock);
+      let settled: unknown;
+      const waiting = handle.waitFor((s) => s.value === 'running', 5_000).catch((error: unknown) => (settled = error));
+      await clock.advance(4_999);
+      expect(settled, 'not before its timeout').to.equal(undefined);
+      await clock.advance(1);
+      await waiting;
+      expect((settled as SluiceError).code).to.equal(ErrorCode.Timeout);
     });
 
     it('rejects with a SluiceError TIMEOUT when nothing matches in time', async () => {
