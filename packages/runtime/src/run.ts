@@ -15,7 +15,7 @@ import { Supervisor } from './supervisor.ts';
 export function run(flow: Flow, options: RunOptions): PipelineHandle {
   const supervisor = new Supervisor(flow, options);
   const { done, actor, activity, stages } = supervisor;
-  const handle = createHandle(actor);
+  const handle = createHandle(actor, supervisor.clock);
   supervisor.start();
   return {
     ...handle,

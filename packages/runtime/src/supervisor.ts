@@ -45,7 +45,8 @@ export class Supervisor {
   readonly done: Promise<RunSummary>;
   private readonly logger: Logger;
   private readonly metrics: Metrics;
-  private readonly clock: Clock;
+  /** The run's clock: timers, backoff and the handles' timeouts. */
+  readonly clock: Clock;
   private readonly runners: ReadonlyMap<string, StageRunner>;
   private readonly monitor: LivenessMonitor;
   private readonly startedAt: number;
@@ -87,8 +88,11 @@ export class Supervisor {
     });
     this.actor = this.createActor();
     this.pipelineState = this.actor.getSnapshot().value;
-    this.stages = watchStages(this.actor, new Set(flow.stages.map((s) => s.name)), (stage, from, to) =>
-      this.onStageTransition(stage, from, to),
+    this.stages = watchStages(
+      this.actor,
+      new Set(flow.stages.map((s) => s.name)),
+      (stage, from, to) => this.onStageTransition(stage, from, to),
+      this.clock,
     );
     this.actor.subscribe((s) => this.onPipelineSnapshot(s));
     this.done = finished(this.actor).then((final) => this.finish(final));
