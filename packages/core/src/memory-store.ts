@@ -1,4 +1,4 @@
-import { ErrorCode, SluiceError } from './errors.ts';
+import { ErrorCode, SluiceError, TerminalError, errorMessage } from './errors.ts';
 import type { Envelope, JournalRecord, RecordKind } from './record.ts';
 import {
   emptyStats,
@@ -63,8 +63,7 @@ export function createMemoryJournalStore(): JournalStore {
         const target = journal(batch.stage);
         const firstSeq = target.records.length + 1;
         // Copy everything first: a payload that cannot be stored must leave nothing behind.
-        const records = batch.records.map((record, i) => freezeRecord(record, firstSeq + i));
-        const state = batch.state === undefined ? undefined : clone(batch.state);
+        const { records, state } = copyBatch(batch, firstSeq);
         for (const record of records) {
           target.records.push(record);
           target.stats[record.kind] += 1;
@@ -111,6 +110,19 @@ export function createMemoryJournalStore(): JournalStore {
       return Promise.resolve();
     },
   };
+}
+
+/**
+ * The batch's records and state, copied; a value the port does not accept (a function, a
+ * cycle) is the batch's fault, not the store's: TerminalError MALFORMED_INPUT, as LMDB does.
+ */
+function copyBatch(batch: CommitBatch, firstSeq: number): { records: JournalRecord[]; state: unknown } {
+  try {
+    const records = batch.records.map((record, i) => freezeRecord(record, firstSeq + i));
+    return { records, state: batch.state === undefined ? undefined : clone(batch.state) };
+  } catch (error) {
+    throw new TerminalError(ErrorCode.MalformedInput, `stage "${batch.stage}": ${errorMessage(error)}`, { stage: batch.stage, cause: error });
+  }
 }
 
 function freezeRecord(record: Envelope, seq: number): JournalRecord {

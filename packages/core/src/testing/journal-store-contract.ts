@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { ErrorCode, SluiceError } from '../errors.ts';
+import { ErrorCode, SluiceError, TerminalError } from '../errors.ts';
 import type { Envelope } from '../record.ts';
 import type { JournalStore } from '../store.ts';
 import { batch, data, failure, reopenOf, settle, type ContractSubject } from './contract-support.ts';
@@ -222,6 +222,9 @@ export function journalStoreContract(options: JournalStoreContractOptions): void
         await store.commit(batch('a', [data(1), data(2)], { cursors: { up: 1 }, state: 's0' }));
         const error = await failure(() => store.commit(batch('a', records, { cursors: { up: 9 }, state: 's1' })));
         assert.ok(error instanceof Error, `expected ${String(error)} to be an Error`);
+        // The batch's fault, not the store's: supervision must not restart on it.
+        assert.ok(error instanceof TerminalError, `expected a TerminalError, got ${error.constructor.name}`);
+        assert.equal(error.code, 'MALFORMED_INPUT');
         assert.equal(await store.lastSeq('a'), 2, 'records of the rejected batch were appended');
         assert.deepEqual((await store.read('a', 0, 10)).map((r) => r.payload), [1, 2]);
         assert.deepEqual(await store.stats('a'), { data: 2, error: 0, eof: 0, control: 0 });
