@@ -1,7 +1,7 @@
 import { expect } from 'chai';
-import { createMemoryJournalStore, flow, merge, sink, source, transform, type JournalStore } from '@sluice/core';
+import { SimulatedClock, createMemoryJournalStore, flow, merge, sink, source, transform, type JournalStore } from '@sluice/core';
 import { run } from '@sluice/runtime';
-import { collect, items, live } from './support/handlers.ts';
+import { advanceUntilSettled, collect, items, live } from './support/handlers.ts';
 
 describe('run lifecycle', () => {
   let store: JournalStore;
@@ -15,7 +15,9 @@ describe('run lifecycle', () => {
     let produced = 0;
     let finished = false;
     const src = source('ticks', live(() => (produced < 50 ? [produced++] : []), () => finished));
-    const handle = run(flow('pausing', [sink('out', transform('id', src, (n) => n), collect(out))]), { store });
+    // The source finds its end by polling: on a simulated clock, so no test time is spent on backoff.
+    const clock = new SimulatedClock();
+    const handle = run(flow('pausing', [sink('out', transform('id', src, (n) => n), collect(out))]), { store, clock });
     await handle.waitFor((s) => s.value === 'running', 2000);
     handle.pause();
     await handle.waitFor((s) => s.value === 'paused', 2000);
@@ -24,7 +26,7 @@ describe('run lifecycle', () => {
     handle.resume();
     await handle.waitFor((s) => s.value === 'running', 2000);
     finished = true;
-    const summary = await handle;
+    const summary = await advanceUntilSettled(clock, handle, 50);
     expect(summary.state).to.equal('completed');
     expect(out).to.deep.equal(Array.from({ length: 50 }, (_, i) => i));
   });
