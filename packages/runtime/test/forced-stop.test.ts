@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import {
   InvalidStateError,
+  SimulatedClock,
   createMemoryJournalStore,
   flow,
   sink,
@@ -10,7 +11,7 @@ import {
   type SinkHandler,
 } from '@sluice/core';
 import { run } from '@sluice/runtime';
-import { items, live } from './support/handlers.ts';
+import { advanceUntilSettled, items, live } from './support/handlers.ts';
 
 /**
  * A sink that rewinds to its committed position on open, like the JSON-lines sink: exactly
@@ -109,9 +110,11 @@ describe('a forced stop (cancel) during a graceful drain', () => {
         },
       }),
     };
-    const handle = run(flow('broken-sink', [sink('out', source('nums', items([1, 2, 3])), broken)]), { store });
+    // It is restarted (an I/O error may pass) on a simulated clock, then fails the flow.
+    const clock = new SimulatedClock();
+    const handle = run(flow('broken-sink', [sink('out', source('nums', items([1, 2, 3])), broken)]), { store, clock });
     let failure: unknown;
-    await handle.then(undefined, (error: unknown) => (failure = error));
+    await advanceUntilSettled(clock, handle, 100).then(undefined, (error: unknown) => (failure = error));
     expect(failure, 'the run fails').to.be.instanceOf(Error);
     expect((failure as Error).message).to.contain('EIO');
     expect(await errorsIn(store, 'out')).to.equal(0);
