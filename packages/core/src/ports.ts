@@ -34,6 +34,8 @@ export interface Metrics {
   stageRestarted(stage: string, restarts: number): void;
   /** A stage failed for good and was isolated; the rest of the flow goes on. */
   stageIsolated(stage: string): void;
+  /** A stage started (`true`) or stopped waiting for its slowest consumer. */
+  stageBackpressured(stage: string, waiting: boolean): void;
   /** The pipeline machine entered `state`. */
   flowState(state: string): void;
   /** A run started; `previousRuns` counts earlier runs on the same data directory. */
@@ -74,6 +76,7 @@ export const noopMetrics: Metrics = {
   stageState: () => undefined,
   stageRestarted: () => undefined,
   stageIsolated: () => undefined,
+  stageBackpressured: () => undefined,
   flowState: () => undefined,
   flowStarted: () => undefined,
 };

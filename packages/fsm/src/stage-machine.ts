@@ -44,6 +44,8 @@ export type StageEvent =
       readonly errors: number;
     }
   | { readonly type: 'INPUT_ENDED' }
+  /** The loop waits for its consumers (`waiting: true`: it is `maxLead` ahead) or goes on. */
+  | { readonly type: 'BACKPRESSURE'; readonly waiting: boolean }
   | { readonly type: 'FAIL'; readonly error: Failure };
 
 /** What a stage reports to its parent pipeline. */
@@ -69,6 +71,11 @@ export interface StageMachineContext {
   readonly policy: Required<RestartPolicy>;
   /** Where a restarted stage goes once initialized (`ready` when it never ran). */
   readonly resume: 'ready' | 'running' | 'paused' | 'draining';
+  /**
+   * True while the running loop waits for its slowest consumer (backpressure). Kept in context
+   * rather than as a sub-state of `running`, so that a stage's state stays one string.
+   */
+  readonly backpressured: boolean;
 }
 
 /** Input of a stage actor. */
@@ -167,6 +174,7 @@ export const stageMachine = setup({
     restarts: 0,
     policy: { ...DEFAULT_RESTART_POLICY, ...input.restart },
     resume: 'ready',
+    backpressured: false,
   }),
   initial: 'created',
   states: {
@@ -193,8 +201,10 @@ export const stageMachine = setup({
     },
     running: {
       invoke: { src: 'process', input: ({ context }) => ({ stage: context.stage }) },
+      exit: assign({ backpressured: false }),
       on: {
         ...countBatches,
+        BACKPRESSURE: { actions: assign({ backpressured: ({ event }) => event.waiting }) },
         PAUSE: 'paused',
         DRAIN: { target: 'draining', actions: assign({ drainReason: 'stop' }) },
         INPUT_ENDED: { target: 'draining', actions: assign({ drainReason: 'eof' }) },

@@ -34,6 +34,7 @@ const EVENTS = {
   RESTART: { type: 'RESTART' },
   BATCH: { type: 'BATCH', in: 5, out: 4, errors: 1 },
   INPUT_ENDED: { type: 'INPUT_ENDED' },
+  BACKPRESSURE: { type: 'BACKPRESSURE', waiting: true },
   FAIL: { type: 'FAIL', error: STORE_CLOSED },
 } as const satisfies { readonly [K in StageEvent['type']]: Extract<StageEvent, { type: K }> };
 
@@ -107,6 +108,7 @@ const LEGAL: readonly Row[] = [
   { from: 'running', on: 'FAIL', to: 'failed', context: { error: STORE_CLOSED } },
   { from: 'running', on: 'fail.retryable', to: 'restarting', context: { error: BUSY, resume: 'running' } },
   { from: 'running', on: 'STOP', to: 'stopped' },
+  { from: 'running', on: 'BACKPRESSURE', to: 'running', context: { backpressured: true } },
   { from: 'paused', on: 'RESUME', to: 'running' },
   { from: 'paused', on: 'DRAIN', to: 'draining', context: { drainReason: 'stop' } },
   { from: 'paused', on: 'STOP', to: 'stopped' },
@@ -147,6 +149,7 @@ describe('stageMachine as pure transitions', () => {
       restarts: 0,
       policy: DEFAULT_RESTART_POLICY,
       resume: 'ready',
+      backpressured: false,
     });
   });
 
@@ -270,6 +273,21 @@ describe('stageMachine as an actor with fake I/O', () => {
     actor.send({ type: 'DRAIN' });
     const failed = await until(actor, (s) => s.value === 'failed');
     expect(failed.context.error?.message).to.equal('flush failed');
+  });
+
+  it('shows backpressure while running and forgets it on leaving running', async () => {
+    const io = createStageIo();
+    const actor = createActor(io.logic, { input: INPUT }).start();
+    actor.send({ type: 'INIT' });
+    await until(actor, (s) => s.value === 'ready');
+    actor.send({ type: 'START' });
+    io.live('parse').send({ type: 'BACKPRESSURE', waiting: true });
+    expect(actor.getSnapshot().context.backpressured).to.equal(true);
+    io.live('parse').send({ type: 'BACKPRESSURE', waiting: false });
+    expect(actor.getSnapshot().context.backpressured).to.equal(false);
+    io.live('parse').send({ type: 'BACKPRESSURE', waiting: true });
+    actor.send({ type: 'PAUSE' });
+    expect(actor.getSnapshot().context.backpressured).to.equal(false);
   });
 
   it('stops the process loop on PAUSE and starts a new one on RESUME', async () => {

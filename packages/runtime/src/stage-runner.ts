@@ -280,11 +280,15 @@ export abstract class StageRunner {
 
   private async runLoop(token: { stopped: boolean }, report: Report): Promise<void> {
     let inFlight: Promise<void> | undefined;
+    let waiting = false;
     try {
       while (!token.stopped && !this.closed) {
         this.waker.arm();
         this.heartbeatAt = this.deps.clock.now();
-        if (this.deps.leadOver(this.node.name, this.journalSeq) >= this.deps.maxLead) {
+        const behind = this.deps.leadOver(this.node.name, this.journalSeq) >= this.deps.maxLead;
+        // The machine shows it: a change is reported, not every turn.
+        if (behind !== waiting) report({ type: 'BACKPRESSURE', waiting: (waiting = behind) });
+        if (behind) {
           // Backpressure: far enough ahead of the slowest consumer; wait for it to commit.
           await inFlight;
           inFlight = undefined;

@@ -10,13 +10,20 @@ export interface WatchedStage {
 /** Called on every stage state change. */
 export type StageTransition = (stage: string, from: string, to: StageSnapshot) => void;
 
+/** What {@link watchStages} watches and whom it tells. */
+export interface StageWatchOptions {
+  /** The stage names to watch. */
+  readonly names: ReadonlySet<string>;
+  /** The clock of the stage handles' timeouts. */
+  readonly clock: Clock;
+  readonly onTransition: StageTransition;
+  /** The stage's loop started or stopped waiting for its consumers. */
+  readonly onBackpressure: (stage: string, waiting: boolean) => void;
+}
+
 /** Tracks stage actors as the pipeline spawns them and reports their state changes. */
-export function watchStages(
-  actor: PipelineActor,
-  names: ReadonlySet<string>,
-  onTransition: StageTransition,
-  clock: Clock,
-): Map<string, WatchedStage> {
+export function watchStages(actor: PipelineActor, options: StageWatchOptions): Map<string, WatchedStage> {
+  const { names, clock, onTransition, onBackpressure } = options;
   const stages = new Map<string, WatchedStage>();
   actor.subscribe((snapshot) => {
     for (const [name, child] of Object.entries(snapshot.children)) {
@@ -27,9 +34,10 @@ export function watchStages(
       // The pipeline sends INIT as it spawns, so the first snapshot seen may be past `created`.
       if (watched.last.value !== 'created') onTransition(name, 'created', watched.last);
       stageActor.subscribe((s: StageSnapshot) => {
-        const from = watched.last.value;
+        const before = watched.last;
         watched.last = s;
-        if (s.value !== from) onTransition(name, from, s);
+        if (s.value !== before.value) onTransition(name, before.value, s);
+        if (s.context.backpressured !== before.context.backpressured) onBackpressure(name, s.context.backpressured);
       });
     }
   });

@@ -21,6 +21,8 @@ export interface StageStatus {
   readonly in: number;
   readonly out: number;
   readonly errors: number;
+  /** True while it waits for its slowest consumer: `maxLead` records ahead (backpressure). */
+  readonly backpressured: boolean;
   /** Restarts of this stage in this run, after its loop failed. */
   readonly restarts: number;
   /** True when it failed for good and was isolated: its downstream waits, the rest goes on. */

@@ -60,6 +60,7 @@ export function flowStatus(i: StatusInputs): FlowStatus {
         out: last?.context.out ?? 0,
         errors: last?.context.errors ?? 0,
         restarts: last?.context.restarts ?? 0,
+        backpressured: last?.context.backpressured ?? false,
         isolated: i.isolated.includes(node.name),
         ...(last?.context.error !== undefined && (last.value === 'restarting' || last.value === 'failed')
           ? { error: last.context.error.message }

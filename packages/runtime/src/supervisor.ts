@@ -88,12 +88,12 @@ export class Supervisor {
     });
     this.actor = this.createActor();
     this.pipelineState = this.actor.getSnapshot().value;
-    this.stages = watchStages(
-      this.actor,
-      new Set(flow.stages.map((s) => s.name)),
-      (stage, from, to) => this.onStageTransition(stage, from, to),
-      this.clock,
-    );
+    this.stages = watchStages(this.actor, {
+      names: new Set(flow.stages.map((s) => s.name)),
+      clock: this.clock,
+      onTransition: (stage, from, to) => this.onStageTransition(stage, from, to),
+      onBackpressure: (stage, waiting) => this.metrics.stageBackpressured(stage, waiting),
+    });
     this.actor.subscribe((s) => this.onPipelineSnapshot(s));
     this.done = finished(this.actor).then((final) => this.finish(final));
   }

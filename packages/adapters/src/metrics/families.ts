@@ -28,6 +28,7 @@ export interface Families {
   readonly previousRuns: Gauge;
   readonly stageRestarts: Counter;
   readonly stageIsolated: Gauge;
+  readonly stageBackpressured: Gauge;
 }
 
 /** How {@link createFamilies} names and shapes the metrics. */
@@ -124,6 +125,11 @@ export function createFamilies(registry: Registry, options: FamilyOptions): Fami
     stageRestarts: counterIn(registry, {
       name: `${p}stage_restarts_total`,
       help: 'Restarts of a stage whose loop failed, in this run.',
+      labelNames: STAGE,
+    }),
+    stageBackpressured: gaugeIn(registry, {
+      name: `${p}stage_backpressured`,
+      help: '1 while the stage waits for its slowest consumer (it is maxLead records ahead).',
       labelNames: STAGE,
     }),
     stageIsolated: gaugeIn(registry, {

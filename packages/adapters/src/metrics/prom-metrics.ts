@@ -111,6 +111,11 @@ export class PromMetrics implements Metrics {
     this.families.stageIsolated.labels(this.flow, stage).set(1);
   }
 
+  /** 1 while the stage waits for its slowest consumer (backpressure), else 0. */
+  stageBackpressured(stage: string, waiting: boolean): void {
+    this.families.stageBackpressured.labels(this.flow, stage).set(waiting ? 1 : 0);
+  }
+
   /** Moves the stage's state set to `state`. */
   stageState(stage: string, state: string): void {
     this.stage(stage).state.enter(state);
