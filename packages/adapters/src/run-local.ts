@@ -222,9 +222,13 @@ function runtimeOnly(options: LocalRunOptions): Partial<RunOptions> {
 function stageOptions(stages: Readonly<Record<string, StageSettings>>): Record<string, StageOptions> {
   const options: Record<string, StageOptions> = {};
   for (const [stage, settings] of Object.entries(stages)) {
-    const { batchSize, retry } = settings;
-    if (batchSize === undefined && retry === undefined) continue;
-    options[stage] = { ...(batchSize === undefined ? {} : { batchSize }), ...(retry === undefined ? {} : { retry }) };
+    const { batchSize, retry, restart } = settings;
+    if (batchSize === undefined && retry === undefined && restart === undefined) continue;
+    options[stage] = {
+      ...(batchSize === undefined ? {} : { batchSize }),
+      ...(retry === undefined ? {} : { retry }),
+      ...(restart === undefined ? {} : { restart }),
+    };
   }
   return options;
 }

@@ -96,6 +96,21 @@ describe('resolveConfig', () => {
     });
   });
 
+  it('takes a stage\'s supervision (restart.*) from the file, the environment and flags, and refuses a bad onExhausted', () => {
+    writeConfig({ stages: { parse: { restart: { backoffMs: 50 } } } });
+    const { values } = resolveConfig({
+      cwd,
+      flow,
+      env: { SLUICE_STAGES__PARSE__RESTART__MAX_RESTARTS: '5' },
+      flags: { stage: ['out.restart.onExhausted=isolate', 'out.restart.maxBackoffMs=1000'] },
+    });
+    expect(values.stages).to.deep.equal({
+      parse: { restart: { backoffMs: 50, maxRestarts: 5 } },
+      out: { restart: { onExhausted: 'isolate', maxBackoffMs: 1000 } },
+    });
+    expect(() => resolveConfig({ cwd, flow, env: {}, flags: { stage: ['out.restart.onExhausted=ignore'] } })).to.throw(/onExhausted/);
+  });
+
   it('refuses an unknown key in the file, naming the file and the key', () => {
     writeConfig({ batchsize: 10 });
     expectConfigError({ cwd, env: {}, flow }, 'sluice.config.json', 'unknown key "batchsize"');

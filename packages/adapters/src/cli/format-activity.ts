@@ -30,8 +30,8 @@ function valueAt(values: object, key: string): string {
 
 /** `big.orders.retry.maxAttempts` → [`big.orders`, `retry`, `maxAttempts`]: the setting is at the end. */
 function splitStageKey(rest: string): string[] {
-  const retry = /^(.*)\.retry\.(\w+)$/.exec(rest);
-  if (retry !== null) return [retry[1] ?? '', 'retry', retry[2] ?? ''];
+  const nested = /^(.*)\.(retry|restart)\.(\w+)$/.exec(rest);
+  if (nested !== null) return [nested[1] ?? '', nested[2] ?? '', nested[3] ?? ''];
   const dot = rest.lastIndexOf('.');
   return [rest.slice(0, dot), rest.slice(dot + 1)];
 }

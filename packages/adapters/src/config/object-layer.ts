@@ -16,8 +16,13 @@ export interface ObjectLayerOptions {
 }
 
 const TOP_FIELDS: readonly string[] = [...TOP_KEYS, 'stages'];
-const STAGE_FIELDS = ['batchSize', 'concurrency', 'retry'];
-const RETRY_FIELDS = ['maxAttempts', 'backoffMs'];
+/** Per-stage fields from the schema: plain ones (`batchSize`) and groups (`retry` → its fields). */
+const STAGE_GROUPS = new Map<string, string[]>();
+for (const leaf of STAGE_LEAF_NAMES) {
+  const [group, field] = leaf.split('.');
+  if (group !== undefined && field !== undefined) STAGE_GROUPS.set(group, [...(STAGE_GROUPS.get(group) ?? []), field]);
+}
+const STAGE_FIELDS: readonly string[] = [...STAGE_LEAF_NAMES.filter((leaf) => !leaf.includes('.')), ...STAGE_GROUPS.keys()];
 
 /**
  * Reads the entries of a configuration object shaped like {@link SluiceConfig} (a config file,
@@ -54,13 +59,16 @@ function stageEntries(raw: unknown, options: ObjectLayerOptions): LayerEntry[] {
       if (value === undefined) continue;
       if (!STAGE_FIELDS.includes(field)) {
         unknownStageKey(options, at, field, STAGE_FIELDS);
-      } else if (field !== 'retry') {
-        entries.push(stageEntry(stage, field as StageLeaf, value, options.origin));
       } else {
-        for (const [retryField, retryValue] of Object.entries(asObject(value, options, `${at}.retry`) ?? {})) {
-          if (retryValue === undefined) continue;
-          if (RETRY_FIELDS.includes(retryField)) entries.push(stageEntry(stage, `retry.${retryField}` as StageLeaf, retryValue, options.origin));
-          else unknownStageKey(options, `${at}.retry`, retryField, RETRY_FIELDS);
+        const group = STAGE_GROUPS.get(field);
+        if (group === undefined) {
+          entries.push(stageEntry(stage, field as StageLeaf, value, options.origin));
+          continue;
+        }
+        for (const [inner, innerValue] of Object.entries(asObject(value, options, `${at}.${field}`) ?? {})) {
+          if (innerValue === undefined) continue;
+          if (group.includes(inner)) entries.push(stageEntry(stage, `${field}.${inner}` as StageLeaf, innerValue, options.origin));
+          else unknownStageKey(options, `${at}.${field}`, inner, group);
         }
       }
     }

@@ -128,9 +128,11 @@ function apply(layer: ConfigLayer, entry: LayerEntry, into: Target): void {
   const current = into.stages[stage] ?? {};
   const path: StageLeafSpec['path'] = spec.path;
   into.stages[stage] =
-    path.length === 2
-      ? { ...current, retry: { ...current.retry, [path[1]]: value } }
-      : { ...current, [path[0]]: value };
+    path.length === 1
+      ? { ...current, [path[0]]: value }
+      : path[0] === 'retry'
+        ? { ...current, retry: { ...current.retry, [path[1]]: value } }
+        : { ...current, restart: { ...current.restart, [path[1]]: value } };
   into.sources[`stages.${stage}.${leaf}`] = layer.source;
 }
 

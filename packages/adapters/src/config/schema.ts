@@ -28,6 +28,14 @@ export interface RetrySettings {
   readonly backoffMs?: number;
 }
 
+/** Supervision settings of a stage (see RestartPolicy in @sluice/core). */
+export interface RestartSettings {
+  readonly maxRestarts?: number;
+  readonly backoffMs?: number;
+  readonly maxBackoffMs?: number;
+  readonly onExhausted?: 'fail' | 'isolate';
+}
+
 /** Settings of one stage. */
 export interface StageSettings {
   /** Most records per batch for this stage. */
@@ -35,6 +43,7 @@ export interface StageSettings {
   /** Batches handled at once (validated and recorded; the runtime does not apply it yet). */
   readonly concurrency?: number;
   readonly retry?: RetrySettings;
+  readonly restart?: RestartSettings;
 }
 
 /** The effective configuration of a run. */
@@ -128,9 +137,12 @@ export const RUNTIME_KEYS: readonly TopKey[] = TOP_KEYS.filter((key) => CONFIG_K
 
 /** How one per-stage setting is parsed; `path` is its place in {@link StageSettings}. */
 export interface StageLeafSpec {
-  readonly path: readonly [keyof StageSettings] | readonly ['retry', keyof RetrySettings];
+  readonly path:
+    | readonly [keyof StageSettings]
+    | readonly ['retry', keyof RetrySettings]
+    | readonly ['restart', keyof RestartSettings];
   readonly doc: string;
-  readonly parse: Parser<number>;
+  readonly parse: Parser<number> | Parser<'fail' | 'isolate'>;
 }
 
 /** The per-stage settings, by dotted name. */
@@ -143,13 +155,33 @@ export const STAGE_LEAVES = {
   },
   'retry.maxAttempts': {
     path: ['retry', 'maxAttempts'],
-    doc: 'attempts per record before the error lane (recorded; not applied yet)',
+    doc: 'attempts per record before the error lane',
     parse: positiveInteger,
   },
   'retry.backoffMs': {
     path: ['retry', 'backoffMs'],
-    doc: 'wait between attempts (recorded; not applied yet)',
+    doc: 'wait before the second attempt, doubled per attempt',
     parse: nonNegativeInteger,
+  },
+  'restart.maxRestarts': {
+    path: ['restart', 'maxRestarts'],
+    doc: 'restarts of a stage whose loop failed before onExhausted applies (default 3)',
+    parse: nonNegativeInteger,
+  },
+  'restart.backoffMs': {
+    path: ['restart', 'backoffMs'],
+    doc: 'wait before the first restart, doubled per restart (default 200)',
+    parse: nonNegativeInteger,
+  },
+  'restart.maxBackoffMs': {
+    path: ['restart', 'maxBackoffMs'],
+    doc: 'longest wait between restarts (default 30000)',
+    parse: nonNegativeInteger,
+  },
+  'restart.onExhausted': {
+    path: ['restart', 'onExhausted'],
+    doc: 'when restarts are used up or cannot help: fail the flow, or isolate the stage (fail|isolate)',
+    parse: oneOf(['fail', 'isolate']),
   },
 } as const satisfies Readonly<Record<string, StageLeafSpec>>;
 
