@@ -8,7 +8,8 @@ const banned = (names) => ({
     message: 'Only @sluice/adapters may import I/O libraries: take a port from @sluice/core.',
   })),
   patterns: [
-    { group: ['@sluice/*/*'], message: 'Import packages through their entry only.' },
+    // The exported entries only: `.` and `./testing` (the store contract suite).
+    { group: ['@sluice/*/*', '!@sluice/*/testing'], message: 'Import packages through their exported entries only.' },
     ...names.map((name) => ({ group: [name], message: 'This package may not depend on an outer layer.' })),
   ],
 });

@@ -152,7 +152,8 @@ export class Supervisor {
       input: {
         flow: this.flow.name,
         stages: this.flow.stages.map((s) => s.name),
-        sources: this.flow.stages.filter((s) => s.kind === 'source').map((s) => s.name),
+        // A kind says whether it reads from outside: a source kind defined elsewhere counts too.
+        sources: this.flow.stages.filter((s) => s.type.source === true).map((s) => s.name),
         restart: this.restartPolicies(),
       },
       io: {
