@@ -1,7 +1,7 @@
 import { statfsSync } from 'node:fs';
 import { constants } from 'node:os';
 import type { RootDatabase } from 'lmdb';
-import { ErrorCode, SluiceError, errorMessage } from '@sluice/core';
+import { ErrorCode, TerminalError, errorMessage, type SluiceError } from '@sluice/core';
 
 /** LMDB's return code when the environment's map cannot take another page. */
 const MDB_MAP_FULL = -30792;
@@ -13,7 +13,9 @@ const NEARLY_FULL_BYTES = 1024 * 1024;
  * commit of a failed transaction with `Commit failed (see commitError for details)`, the cause
  * (errno, or an LMDB code) waiting in the promise `commitError`. ENOSPC, MDB_MAP_FULL and an EIO
  * on a nearly full file system (what a full tmpfs reports) become SluiceError STORE_WRITE
- * "out of space"; another EIO a STORE_WRITE I/O error. Anything else is returned as given.
+ * "out of space"; another EIO a STORE_WRITE I/O error. Both are TerminalErrors: the store's
+ * disk is every stage's, so restarting one stage cannot help; the run fails and the next run,
+ * once there is space, resumes. Anything else is returned as given.
  */
 export async function writeFailure(path: string, error: unknown): Promise<unknown> {
   const cause = await commitCause(error);
@@ -23,7 +25,7 @@ export async function writeFailure(path: string, error: unknown): Promise<unknow
   if (code === MDB_MAP_FULL) return outOfSpace(path, `its LMDB map is full: ${detail}`, cause);
   if (code === constants.errno.EIO || code === 'EIO') {
     if (nearlyFull(path)) return outOfSpace(path, `its file system is full; the write failed with "${detail}"`, cause);
-    return new SluiceError(
+    return new TerminalError(
       ErrorCode.StoreWrite,
       `data directory ${path}: the disk reported an I/O error while writing (${detail}); the commit was not written`,
       { cause },
@@ -67,7 +69,7 @@ async function commitCause(error: unknown): Promise<unknown> {
 }
 
 function outOfSpace(path: string, detail: string, cause: unknown): SluiceError {
-  return new SluiceError(
+  return new TerminalError(
     ErrorCode.StoreWrite,
     `data directory ${path} is out of space (${detail}); the commit was not written: free some space and run again to resume`,
     { cause },
