@@ -19,11 +19,10 @@ import {
   type PipelineActor,
   type PipelineEvent,
   type PipelineSnapshot,
-  restartDelay,
-  type StageSnapshot,
 } from '@sluice/fsm';
 import { ActivityLog } from './activity-log.ts';
-import { LivenessMonitor, type StallChange } from './liveness.ts';
+import { LivenessMonitor } from './liveness.ts';
+import { RunRecorder } from './run-recorder.ts';
 import type { RunOptions, RunSummary } from './options.ts';
 import { recover } from './recovery.ts';
 import { createRunnerSet } from './runner-set.ts';
@@ -52,8 +51,7 @@ export class Supervisor {
   private readonly startedAt: number;
   private previousRuns = 0;
   private pipelineState: string;
-  /** Isolations already recorded (the pipeline's context lists them all). */
-  private readonly isolatedSeen = new Set<string>();
+  private readonly recorder: RunRecorder;
   /** Edges as they were when the run ended: status() must not read a store that is closed. */
   private finalEdges: Map<string, EdgeStatus[]> | undefined;
 
@@ -88,10 +86,17 @@ export class Supervisor {
     });
     this.actor = this.createActor();
     this.pipelineState = this.actor.getSnapshot().value;
+    this.recorder = new RunRecorder({
+      runId: this.runId,
+      activity: this.activity,
+      logger: this.logger,
+      metrics: this.metrics,
+      stageNow: (stage) => this.stages.get(stage)?.handle.snapshot(),
+    });
     this.stages = watchStages(this.actor, {
       names: new Set(flow.stages.map((s) => s.name)),
       clock: this.clock,
-      onTransition: (stage, from, to) => this.onStageTransition(stage, from, to),
+      onTransition: (stage, from, to) => this.recorder.stageTransition(stage, from, to),
       onBackpressure: (stage, waiting) => this.metrics.stageBackpressured(stage, waiting),
     });
     this.actor.subscribe((s) => this.onPipelineSnapshot(s));
@@ -211,20 +216,6 @@ export class Supervisor {
     await this.options.beforeStart?.();
   }
 
-  private onStageTransition(stage: string, from: string, to: StageSnapshot): void {
-    this.metrics.stageState(stage, to.value);
-    const failure = to.value === 'failed' || to.value === 'restarting' ? to.context.error : undefined;
-    const error = failure === undefined ? {} : { error: failure.message };
-    this.activity.record({ type: 'stage.state', run: this.runId, stage, from, to: to.value, ...error });
-    if (to.value === 'restarting' && failure !== undefined) {
-      const attempt = to.context.restarts + 1;
-      const delayMs = restartDelay(to.context);
-      this.logger.warn({ stage, attempt, delayMs, err: thrownOf(failure) }, `stage "${stage}" restarts in ${String(delayMs)} ms (restart ${String(attempt)}): ${failure.message}`);
-      this.activity.record({ type: 'stage.restarting', run: this.runId, stage, attempt, delayMs, error: failure });
-      this.metrics.stageRestarted(stage, attempt);
-    }
-  }
-
   /**
    * Resolves once the stage has finished (drained, stopped) or failed for good: a stage that
    * restarts is not settled. Read from its machine, which the pipeline spawns before any loop
@@ -240,7 +231,7 @@ export class Supervisor {
   }
 
   private onPipelineSnapshot(snapshot: PipelineSnapshot): void {
-    this.recordIsolations(snapshot);
+    this.recorder.isolations(snapshot);
     if (snapshot.value === this.pipelineState) return;
     this.activity.record({ type: 'pipeline.state', run: this.runId, from: this.pipelineState, to: snapshot.value });
     this.pipelineState = snapshot.value;
@@ -249,37 +240,9 @@ export class Supervisor {
       this.monitor.start(
         (stage) => this.isRunning(stage),
         (stage, edge) => this.metrics.lag(stage, edge.upstream, edge.lag),
-        (change) => this.onStall(change),
+        (change) => this.recorder.stall(change),
       );
     }
-  }
-
-  /** Stages the pipeline isolated since the last snapshot: logged, journaled, counted. */
-  private recordIsolations(snapshot: PipelineSnapshot): void {
-    for (const stage of snapshot.context.isolated) {
-      if (this.isolatedSeen.has(stage)) continue;
-      // The stage's own snapshot, not the watched copy: its subscribers may not have run yet.
-      const error = this.stages.get(stage)?.handle.snapshot().context.error;
-      if (error === undefined) continue;
-      this.isolatedSeen.add(stage);
-      this.logger.error({ stage, err: thrownOf(error) }, `stage "${stage}" isolated: ${error.message}; its downstream waits, the rest of the flow goes on`);
-      this.activity.record({ type: 'stage.isolated', run: this.runId, stage, error });
-      this.metrics.stageIsolated(stage);
-    }
-  }
-
-  private onStall(change: StallChange): void {
-    this.metrics.stalled(change.stage, change.upstream, change.stalled);
-    const fields = { stage: change.stage, upstream: change.upstream, lag: change.lag };
-    if (change.stalled) {
-      this.logger.warn(
-        fields,
-        `stage "${change.stage}" is stalled: ${String(change.lag)} records from "${change.upstream}" waiting, cursor still for ${String(change.sinceMs)} ms`,
-      );
-    } else {
-      this.logger.info(fields, `stage "${change.stage}" moves again`);
-    }
-    this.activity.record({ type: change.stalled ? 'stage.stalled' : 'stage.unstalled', run: this.runId, ...change });
   }
 
   private isRunning(stage: string): boolean {
