@@ -1,3 +1,4 @@
+import type { HandlerContext } from './effects.ts';
 import type { JournalRecord } from './record.ts';
 
 /** What every handler can see about where it runs. */
@@ -29,6 +30,15 @@ export interface SourceBatch<T, TPosition> {
 /** An open source. `read` returns an empty, not-done batch when nothing is available yet. */
 export interface SourceReader<T, TPosition> {
   read(max: number): Promise<SourceBatch<T, TPosition>>;
+  /**
+   * Called once the batch of a `read` that returned records is committed (durable, for a
+   * durable store), with the seqs it was appended at, in the order of the reads: its values
+   * first, in order, then its errors. A source that acknowledges its input to someone outside
+   * (an HTTP client) answers here. A read that returned nothing is not committed and gets no
+   * call; a batch whose commit fails gets none either (the stage fails and reopens the source).
+   * Must not throw.
+   */
+  committed?(result: { readonly firstSeq: number; readonly lastSeq: number }): void;
   close?(): Promise<void>;
 }
 
@@ -40,13 +50,17 @@ export interface SourceHandler<T, TPosition = unknown> {
   ): Promise<SourceReader<T, TPosition>> | SourceReader<T, TPosition>;
 }
 
-/** A 1:1 transform; sync or async. Throwing sends the input to the error lane. */
-export type MapFn<TIn, TOut> = (value: TIn, record: JournalRecord<TIn>) => TOut | Promise<TOut>;
+/**
+ * A 1:1 transform; sync or async. Throwing sends the input to the error lane. `context.effect`
+ * reaches the outside durably (see {@link HandlerContext}).
+ */
+export type MapFn<TIn, TOut> = (value: TIn, record: JournalRecord<TIn>, context: HandlerContext) => TOut | Promise<TOut>;
 
 /** A 1:N transform (N may be 0); sync or async. */
 export type FlatMapFn<TIn, TOut> = (
   value: TIn,
   record: JournalRecord<TIn>,
+  context: HandlerContext,
 ) => Iterable<TOut> | Promise<Iterable<TOut>>;
 
 /**

@@ -10,6 +10,7 @@
  * ```
  */
 export * from './errors.ts';
+export { EffectFailedError, type EffectCall, type EffectOptions, type HandlerContext } from './effects.ts';
 export { failureError, thrownOf, toFailure, type Failure, type FailureRetry } from './failure.ts';
 export { DEFAULT_RESTART_POLICY, type RestartPolicy } from './restart-policy.ts';
 export type { Envelope, ErrorPayload, JournalRecord, Lineage, RecordKind } from './record.ts';

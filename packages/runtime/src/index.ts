@@ -35,4 +35,5 @@ export {
 export type { Processor } from './processor.ts';
 export type { BatchOutput } from './batch-output.ts';
 export { intermediateJournal, type Intermediates } from './kinds/intermediates.ts';
+export type { StepTools } from './effects/step-tools.ts';
 export { StageRunner, type Prepared, type RunnerDeps } from './stage-runner.ts';

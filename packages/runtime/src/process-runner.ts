@@ -1,5 +1,6 @@
 import { sleep, type JournalRecord } from '@sluice/core';
 import type { BatchOutput } from './batch-output.ts';
+import { isStageFailure, stepTools, type StepTools } from './effects/step-tools.ts';
 import { createProcessor, type Processor } from './processor.ts';
 import { StageRunner, type Prepared } from './stage-runner.ts';
 import { retryDelay } from './retry.ts';
@@ -16,6 +17,15 @@ export class ProcessRunner extends StageRunner {
   private readonly reader = new UpstreamReader(this.deps.store, this.node.name, this.node.inputs);
   private processor: Processor | undefined;
   private ended = false;
+  /** Intermediates and handler contexts (durable effects) for the processor. */
+  private readonly tools: StepTools = stepTools({
+    flow: this.deps.flow,
+    stage: this.node.name,
+    clock: this.deps.clock,
+    log: this.log,
+    steps: this.steps,
+    signal: () => this.abort.signal,
+  });
 
   override get inputs(): readonly Input[] {
     return this.reader.inputs;
@@ -77,7 +87,7 @@ export class ProcessRunner extends StageRunner {
     attempt = 1,
   ): Promise<void> | undefined {
     try {
-      const pending = processor.handle(record, input.upstream, out, input.index, this.steps);
+      const pending = processor.handle(record, input.upstream, out, input.index, this.tools);
       if (pending === undefined) return undefined;
       return pending.catch((error: unknown) => this.retryOrFail(processor, error, record, input, out, attempt));
     } catch (error) {
@@ -94,7 +104,8 @@ export class ProcessRunner extends StageRunner {
     attempt: number,
   ): Promise<void> | undefined {
     // A call that failed during a cancel is not a bad record: abandon the batch (see close).
-    if (this.cancelled) throw error;
+    // Nor is a store that refused an intermediate commit: that fails the stage.
+    if (this.cancelled || isStageFailure(error)) throw error;
     const delay = retryDelay(this.deps.retry, error, attempt);
     if (delay === undefined) {
       this.fail(processor, error, record, input.upstream, out);

@@ -1,6 +1,6 @@
 import { FlowDefinitionError, type JournalRecord, type StageNode } from '@sluice/core';
 import type { BatchOutput } from './batch-output.ts';
-import type { Intermediates } from './kinds/intermediates.ts';
+import type { StepTools } from './effects/step-tools.ts';
 import { kindRunner } from './kinds/registry.ts';
 
 /** Handles the input records of a stage driven by the process runner (transform, route, stateful, join…). */
@@ -8,14 +8,15 @@ export interface Processor {
   /**
    * Handles one data record from input number `inputIndex` (in DSL order); a throw is caught
    * by the caller and sent to the error lane. `steps` commits records before the batch (see
-   * {@link Intermediates}); a kind that calls out uses it, the others ignore it.
+   * {@link StepTools}) and gives a handler its context with durable effects; a kind that calls
+   * out uses it, the others ignore it.
    */
   handle(
     input: JournalRecord,
     upstream: string,
     out: BatchOutput,
     inputIndex: number,
-    steps: Intermediates,
+    steps: StepTools,
   ): Promise<void> | void;
   /** Emits what the stage owes when all its inputs have ended. */
   end(out: BatchOutput): void;

@@ -6,9 +6,9 @@ import { registerStageProcessor } from './registry.ts';
 /** A 1:1 transform (and a merge): one output per input, sync or async. */
 export function mapProcessor(node: StageNode<MapSpec>): Processor {
   const { fn } = node.spec;
-  return stateless((input, upstream, out) => {
-    const result = fn(input.payload, input);
+  return stateless((input, upstream, out, _index, steps) => {
     const cause = { stage: upstream, seq: input.seq };
+    const result = fn(input.payload, input, steps.context(cause));
     if (isPromise(result)) return result.then((value) => out.emit(value, cause));
     out.emit(result, cause);
     return undefined;
@@ -21,8 +21,8 @@ export function flatMapProcessor(node: StageNode<FlatMapSpec>): Processor {
   const emitAll = (values: Iterable<unknown>, out: BatchOutput, upstream: string, seq: number): void => {
     for (const value of values) out.emit(value, { stage: upstream, seq });
   };
-  return stateless((input, upstream, out) => {
-    const result = fn(input.payload, input);
+  return stateless((input, upstream, out, _index, steps) => {
+    const result = fn(input.payload, input, steps.context({ stage: upstream, seq: input.seq }));
     if (isPromise(result)) return result.then((values) => emitAll(values, out, upstream, input.seq));
     emitAll(result, out, upstream, input.seq);
     return undefined;

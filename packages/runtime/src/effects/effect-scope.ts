@@ -1,0 +1,189 @@
+import {
+  EffectFailedError,
+  ErrorCode,
+  SluiceError,
+  TerminalError,
+  errorMessage,
+  sleep,
+  type Clock,
+  type EffectCall,
+  type EffectOptions,
+  type HandlerContext,
+  type Lineage,
+  type Logger,
+} from '@sluice/core';
+import type { Intermediates } from '../kinds/intermediates.ts';
+import { retryDelay } from '../retry.ts';
+
+/** An effect's intent, as journaled before the call. */
+interface Intent {
+  readonly effect: string;
+  readonly phase: 'intent';
+  readonly key: string;
+}
+
+/** An effect's outcome, as journaled after the call: its value or its error. */
+type Outcome =
+  | { readonly effect: string; readonly phase: 'outcome'; readonly key: string; readonly ok: true; readonly value: unknown; readonly attempts: number; readonly durationMs: number }
+  | {
+      readonly effect: string;
+      readonly phase: 'outcome';
+      readonly key: string;
+      readonly ok: false;
+      readonly error: { readonly name: string; readonly code: string; readonly message: string };
+      readonly attempts: number;
+      readonly durationMs: number;
+    };
+
+/** What every effect scope of a stage shares. */
+export interface EffectDeps {
+  readonly flow: string;
+  readonly stage: string;
+  readonly clock: Clock;
+  readonly log: Logger;
+  readonly steps: Intermediates;
+  /** The stage's signal now: a restart replaces it. */
+  readonly signal: () => AbortSignal;
+}
+
+/**
+ * The {@link HandlerContext} of one handler call, for one input record. The n-th effect of the
+ * call is stored under the input's intermediates at ordinals 2n (intent) and 2n + 1
+ * (outcome), so a re-run of the call finds both.
+ *
+ * Why this is exactly once per outcome: the intent is durable (the store's commit resolves
+ * once it is) before `fn` runs, and the outcome is durable before the handler goes on, so
+ * the batch that commits the handler's output comes after both. A crash before the outcome
+ * commit leaves an intent alone: recovery knows the call may have happened and follows
+ * `onUnknownOutcome`, with the same key. A crash after it leaves the outcome, which every
+ * re-run returns without calling.
+ */
+export class EffectScope implements HandlerContext {
+  private ordinal = 0;
+
+  constructor(
+    private readonly deps: EffectDeps,
+    private readonly input: Lineage,
+  ) {}
+
+  get flow(): string {
+    return this.deps.flow;
+  }
+
+  get stage(): string {
+    return this.deps.stage;
+  }
+
+  get signal(): AbortSignal {
+    return this.deps.signal();
+  }
+
+  async effect<T>(name: string, fn: (call: EffectCall) => T | Promise<T>, options: EffectOptions = {}): Promise<T> {
+    const n = this.ordinal++;
+    const { steps, stage } = this.deps;
+    const key = options.key ?? `${stage}:${this.input.stage}#${String(this.input.seq)}:${name}:${String(n)}`;
+    const outcome = (await steps.recall(this.input, 2 * n + 1)) as Outcome | undefined;
+    if (outcome !== undefined) return this.replay(name, n, outcome) as T;
+    const intent = (await steps.recall(this.input, 2 * n)) as Intent | undefined;
+    if (intent === undefined) {
+      await steps.commit(this.input, 2 * n, { effect: name, phase: 'intent', key } satisfies Intent);
+    } else {
+      this.checkSame(name, n, intent.effect);
+      if (options.onUnknownOutcome === 'fail') return this.failUnknown(name, n, key);
+      this.deps.log.warn(
+        { effect: name, key, input: this.input },
+        `effect "${name}" of ${this.where()}: journaled intent without an outcome (the run ended during the call); calling again with key ${key}`,
+      );
+    }
+    return this.call(name, n, key, fn, options);
+  }
+
+  private async call<T>(name: string, n: number, key: string, fn: (call: EffectCall) => T | Promise<T>, options: EffectOptions): Promise<T> {
+    const started = this.deps.clock.now();
+    for (let attempt = 1; ; attempt++) {
+      let value: T;
+      try {
+        value = await this.attempt(name, fn, { key, attempt, options });
+      } catch (error) {
+        // A cancel or a failed stage is not the effect's outcome: leave the intent open.
+        if (this.signal.aborted) throw error;
+        const delay = retryDelay(options.retry, error, attempt);
+        if (delay !== undefined) {
+          await sleep(this.deps.clock, delay, this.signal);
+          continue;
+        }
+        const failure = { name: error instanceof Error ? error.constructor.name : 'Error', code: codeOf(error), message: errorMessage(error) };
+        await this.record(n, { effect: name, phase: 'outcome', key, ok: false, error: failure, attempts: attempt, durationMs: this.deps.clock.now() - started });
+        throw error;
+      }
+      // Outside the try: failing to journal the outcome is the store's failure, not the call's.
+      await this.record(n, { effect: name, phase: 'outcome', key, ok: true, value, attempts: attempt, durationMs: this.deps.clock.now() - started });
+      return value;
+    }
+  }
+
+  /** One attempt, abandoned (its signal aborted) after `timeoutMs`. */
+  private async attempt<T>(
+    name: string,
+    fn: (call: EffectCall) => T | Promise<T>,
+    at: { key: string; attempt: number; options: EffectOptions },
+  ): Promise<T> {
+    const controller = new AbortController();
+    const stop = (): void => controller.abort(this.signal.reason);
+    this.signal.addEventListener('abort', stop, { once: true });
+    const { timeoutMs } = at.options;
+    let timer: unknown;
+    const timedOut = new Promise<never>((_, reject) => {
+      if (timeoutMs === undefined) return;
+      timer = this.deps.clock.setTimeout(() => {
+        const error = new SluiceError(ErrorCode.Timeout, `effect "${name}" of ${this.where()} timed out after ${String(timeoutMs)} ms`, { stage: this.deps.stage });
+        controller.abort(error);
+        reject(error);
+      }, timeoutMs);
+    });
+    try {
+      return await Promise.race([Promise.resolve(fn({ key: at.key, attempt: at.attempt, signal: controller.signal })), timedOut]);
+    } finally {
+      if (timer !== undefined) this.deps.clock.clearTimeout(timer);
+      this.signal.removeEventListener('abort', stop);
+    }
+  }
+
+  /** The journaled value (a re-run returns what the first call returned), or the journaled failure thrown. */
+  private replay(name: string, n: number, outcome: Outcome): unknown {
+    this.checkSame(name, n, outcome.effect);
+    if (outcome.ok) return outcome.value;
+    throw new EffectFailedError(`effect "${name}" of ${this.where()} failed: ${outcome.error.message}`, outcome.error.code, { stage: this.deps.stage });
+  }
+
+  private async failUnknown(name: string, n: number, key: string): Promise<never> {
+    const message = `effect "${name}" of ${this.where()}: its outcome is unknown (the run ended during the call) and onUnknownOutcome is "fail"`;
+    await this.record(n, { effect: name, phase: 'outcome', key, ok: false, error: { name: 'UnknownOutcome', code: 'UNKNOWN_OUTCOME', message }, attempts: 0, durationMs: 0 });
+    throw new EffectFailedError(message, 'UNKNOWN_OUTCOME', { stage: this.deps.stage });
+  }
+
+  /** A handler must call the same effects in the same order on every run of an input. */
+  private checkSame(name: string, n: number, journaled: string): void {
+    if (journaled === name) return;
+    throw new TerminalError(
+      ErrorCode.HandlerFailed,
+      `effect #${String(n + 1)} of ${this.where()} is "${name}", but the journal holds "${journaled}" there: the handler must call its effects in the same order on every run`,
+      { stage: this.deps.stage },
+    );
+  }
+
+  private record(n: number, outcome: Outcome): Promise<void> {
+    return this.deps.steps.commit(this.input, 2 * n + 1, outcome);
+  }
+
+  private where(): string {
+    return `stage "${this.deps.stage}" on ${this.input.stage}#${String(this.input.seq)}`;
+  }
+}
+
+/** A thrown value's stable code: a SluiceError's, a Node system error's (`ECONNRESET`), else HANDLER_FAILED. */
+function codeOf(error: unknown): string {
+  if (error instanceof SluiceError) return error.code;
+  const code = typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined;
+  return typeof code === 'string' ? code : ErrorCode.HandlerFailed;
+}

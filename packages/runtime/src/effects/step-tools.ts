@@ -1,0 +1,46 @@
+import type { HandlerContext, Lineage } from '@sluice/core';
+import type { Intermediates } from '../kinds/intermediates.ts';
+import { EffectScope, type EffectDeps } from './effect-scope.ts';
+
+/**
+ * What a processor gets for one step: the stage's intermediate records (see
+ * {@link Intermediates}) and, per input record, the handler context with durable effects.
+ */
+export interface StepTools extends Intermediates {
+  /** The context of the handler call for `input`: a new one per call, counting its effects from 0. */
+  context(input: Lineage): HandlerContext;
+}
+
+/** The step tools of a stage over its intermediate log. */
+export function stepTools(deps: EffectDeps): StepTools {
+  const { steps } = deps;
+  const marked: Intermediates = {
+    recall: (input, ordinal) =>
+      steps.recall(input, ordinal).catch((error: unknown) => {
+        throw markStageFailure(error);
+      }),
+    commit: (input, ordinal, payload) =>
+      steps.commit(input, ordinal, payload).catch((error: unknown) => {
+        throw markStageFailure(error);
+      }),
+  };
+  const effects: EffectDeps = { ...deps, steps: marked };
+  return { ...marked, context: (input) => new EffectScope(effects, input) };
+}
+
+const stageFailures = new WeakSet<object>();
+
+/** Marks an error as the stage's failure (an intermediate commit the store refused), not a record's. */
+function markStageFailure(error: unknown): Error {
+  const marked = error instanceof Error ? error : new Error(String(error));
+  stageFailures.add(marked);
+  return marked;
+}
+
+/**
+ * True for an error that the store's refusal of an intermediate read or commit caused: it fails the
+ * stage (supervision decides on a restart) instead of sending the record to the error lane.
+ */
+export function isStageFailure(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && stageFailures.has(error);
+}
