@@ -26,6 +26,7 @@ export {
   type JsonLinesSinkPosition,
 } from './io/json-lines-sink.ts';
 export { consoleSink, type ConsoleSinkOptions } from './io/console-sink.ts';
+export { httpSource, type HttpSourceOptions, type HttpSourcePosition } from './io/http-source.ts';
 export type { LineFormat } from './io/format-lines.ts';
 export { createPinoLogger, PinoLogger, type PinoLoggerOptions } from './pino-logger.ts';
 export {

@@ -5,19 +5,23 @@ import { snapshot, StageRunner, type Prepared } from './stage-runner.ts';
 export class SourceRunner extends StageRunner {
   private reader: SourceReader<unknown, unknown> | undefined;
   private ended = false;
+  /** Last seq of the journal once the batches prepared so far commit: a source is its journal's only writer. */
+  private lastSeq = 0;
 
   override async initialize(): Promise<void> {
     const node = this.node as StageNode<SourceSpec>;
     this.ended = await this.journalEnded();
     if (this.ended) return;
+    this.lastSeq = await this.deps.store.lastSeq(node.name);
     const position = await this.deps.store.loadState(node.name);
     this.reader = await node.spec.handler.open(position, this.context());
   }
 
   protected override async prepare(): Promise<Prepared | 'idle' | 'ended'> {
-    if (this.ended || this.reader === undefined) return 'ended';
+    const reader = this.reader;
+    if (this.ended || reader === undefined) return 'ended';
     const started = performance.now();
-    const batch = await this.reader.read(this.deps.batchSize);
+    const batch = await reader.read(this.deps.batchSize);
     const handlerMs = performance.now() - started;
     const out = this.output();
     for (const value of batch.values) out.emit(value, undefined);
@@ -28,12 +32,19 @@ export class SourceRunner extends StageRunner {
     if (batch.done) out.eof();
     if (out.records.length === 0) return 'idle';
     if (batch.done) this.ended = true;
+    // Seqs are dense and the batches commit in order: this batch lands right after the last one.
+    const firstSeq = this.lastSeq + 1;
+    this.lastSeq += out.records.length;
+    const lastSeq = this.lastSeq;
     return {
       batch: { stage: this.node.name, records: out.records, state: snapshot(batch.position) },
       inCount: 0,
       out,
       handlerMs,
       ends: batch.done,
+      onCommitted: () => {
+        reader.committed?.({ firstSeq, lastSeq });
+      },
     };
   }
 
