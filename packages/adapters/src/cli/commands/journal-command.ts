@@ -6,9 +6,10 @@ import { openDataDir, type OpenDataDir } from '../data-dir.ts';
 import { formatRecord, recordJson } from '../format-record.ts';
 import { lastOfKind, readKind, readRange } from '../journal-reader.ts';
 import { UsageError } from '../usage-error.ts';
+import { printEffects } from './journal-effects.ts';
 import { EXPORT_ERRORS_USAGE, exportErrors } from './journal-export.ts';
 
-const USAGE = `usage: sluice journal cat <data-dir> <stage> [--from SEQ] [--limit N] [--kind KIND | --errors] [--json]
+const USAGE = `usage: sluice journal cat <data-dir> <stage> [--from SEQ] [--limit N] [--kind KIND | --errors | --effects] [--json]
        sluice journal tail <data-dir> <stage> [--limit N] [--kind KIND | --errors] [--follow] [--json]
        sluice journal export-errors <data-dir> <stage> [--from SEQ] [--out FILE]
 
@@ -27,6 +28,9 @@ Options:
   --limit N     at most N records (cat: all; tail: 10); with --kind, N records of that kind
   --kind KIND   only the records of KIND: data, error (the error lane), eof or control
   --errors      only the error lane, as --kind error
+  --effects     cat: the stage's durable effects (its <stage>$effects journal), one per line:
+                name, input, idempotency key, outcome (ok, FAILED, or UNKNOWN for an intent
+                whose call a crash cut off), attempts and duration
   --follow      tail: keep printing new records (polls every 200 ms) until SIGINT
   --json        one JSON object per record and line: {seq, kind, at, payload, cause?, port?}
   --out FILE    export-errors: write to FILE (created, never overwritten) instead of stdout
@@ -37,6 +41,7 @@ const OPTIONS = {
   limit: { type: 'string' },
   kind: { type: 'string' },
   errors: { type: 'boolean' },
+  effects: { type: 'boolean' },
   follow: { type: 'boolean' },
   json: { type: 'boolean' },
 } as const;
@@ -84,6 +89,13 @@ export const journalCommand: Command = {
       await checkJournal(dir, stage);
       if (exporting) {
         await exportErrors(dir, stage, { from: integerFlag(flags, 'from', 1, command), out: stringFlag(flags, 'out') });
+        return 0;
+      }
+      if (flags['effects'] === true) {
+        if (sub !== 'cat' || flags['kind'] !== undefined || flags['errors'] === true) {
+          throw new UsageError(`${command}: --effects is for cat, without --kind or --errors`, command);
+        }
+        await printEffects(dir.store, stage, flags['json'] === true);
         return 0;
       }
       const printing = { stage, kind: kindFlag(flags, command), json: flags['json'] === true };
