@@ -222,10 +222,11 @@ function runtimeOnly(options: LocalRunOptions): Partial<RunOptions> {
 function stageOptions(stages: Readonly<Record<string, StageSettings>>): Record<string, StageOptions> {
   const options: Record<string, StageOptions> = {};
   for (const [stage, settings] of Object.entries(stages)) {
-    const { batchSize, retry, restart } = settings;
-    if (batchSize === undefined && retry === undefined && restart === undefined) continue;
+    const { batchSize, retry, restart, concurrency } = settings;
+    if (batchSize === undefined && retry === undefined && restart === undefined && concurrency === undefined) continue;
     options[stage] = {
       ...(batchSize === undefined ? {} : { batchSize }),
+      ...(concurrency === undefined ? {} : { concurrency }),
       ...(retry === undefined ? {} : { retry }),
       ...(restart === undefined ? {} : { restart }),
     };

@@ -21,6 +21,12 @@ export interface StageOptions {
   readonly retry?: RetryPolicy;
   /** Supervision of the stage when its loop fails (store, I/O, corrupt input). */
   readonly restart?: RestartPolicy;
+  /**
+   * Handler calls at once within a batch, for a stage that keeps no state (transform, flatMap):
+   * their effects' intents and outcomes then share durable writes. Outputs are committed in
+   * input order all the same (default 1).
+   */
+  readonly concurrency?: number;
 }
 
 /** An edge into a stage: the upstream node and, for route outputs, the port read. */

@@ -56,6 +56,13 @@ export class BatchOutput {
     this.errors++;
   }
 
+  /** Appends what `other` collected, after what this one holds (concurrent calls, merged in input order). */
+  append(other: BatchOutput): void {
+    for (const record of other.records) this.records.push(record);
+    this.data += other.data;
+    this.errors += other.errors;
+  }
+
   /** Appends the stage's end-of-stream marker. */
   eof(): void {
     this.records.push({ kind: 'eof', at: this.now(), payload: null });

@@ -4,7 +4,7 @@ import { isStageFailure, stepTools, type StepTools } from './effects/step-tools.
 import { createProcessor, type Processor } from './processor.ts';
 import { StageRunner, type Prepared } from './stage-runner.ts';
 import { retryDelay } from './retry.ts';
-import { UpstreamReader, type Input } from './upstream-reader.ts';
+import { UpstreamReader, type Input, type ReadResult } from './upstream-reader.ts';
 
 /**
  * Runs a transform, route or stateful stage: reads a batch after its cursors, handles each
@@ -48,12 +48,17 @@ export class ProcessRunner extends StageRunner {
     if (!read.moved && !read.endsNow) return 'idle';
     const out = this.output();
     const started = performance.now();
-    for (const { input, records } of read.batches) {
-      for (const record of records) {
-        const pending = this.handle(processor, record, input, out);
-        if (pending !== undefined) {
-          await pending;
-          out.tick();
+    const concurrency = processor.keepsState ? 1 : (this.deps.concurrency ?? 1);
+    if (concurrency > 1) {
+      await this.handleConcurrently(processor, read.batches, out, concurrency);
+    } else {
+      for (const { input, records } of read.batches) {
+        for (const record of records) {
+          const pending = this.handle(processor, record, input, out);
+          if (pending !== undefined) {
+            await pending;
+            out.tick();
+          }
         }
       }
     }
@@ -69,6 +74,27 @@ export class ProcessRunner extends StageRunner {
       ends: read.endsNow,
       onCommitted: this.reader.advancer(read),
     };
+  }
+
+  /**
+   * Handles the batch's records with up to `concurrency` calls at once, each into its own
+   * output, then appends the outputs in input order: what is committed is as if handled one by
+   * one. Only for a stage that keeps no state, whose records do not depend on each other.
+   */
+  private async handleConcurrently(processor: Processor, batches: ReadResult['batches'], out: BatchOutput, concurrency: number): Promise<void> {
+    const work = batches.flatMap(({ input, records }) => records.map((record) => ({ input, record })));
+    const outputs: BatchOutput[] = work.map(() => this.output());
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      for (let i = next++; i < work.length; i = next++) {
+        const item = work[i];
+        const into = outputs[i];
+        if (item === undefined || into === undefined) continue;
+        await this.handle(processor, item.record, item.input, into);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(concurrency, work.length) }, worker));
+    for (const part of outputs) out.append(part);
   }
 
   protected override release(): Promise<void> {

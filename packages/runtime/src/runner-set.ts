@@ -44,7 +44,16 @@ export function createRunnerSet(flow: Flow, options: RunOptions, shared: SharedD
     node.options.batchSize ?? options.stages?.[node.name]?.batchSize ?? options.batchSize ?? 1000;
   for (const node of flow.stages) {
     const retry = node.options.retry ?? options.stages?.[node.name]?.retry;
-    runners.set(node.name, createRunner(node, { ...deps, batchSize: batchSizeOf(node), ...(retry === undefined ? {} : { retry }) }));
+    const concurrency = node.options.concurrency ?? options.stages?.[node.name]?.concurrency;
+    runners.set(
+      node.name,
+      createRunner(node, {
+        ...deps,
+        batchSize: batchSizeOf(node),
+        ...(retry === undefined ? {} : { retry }),
+        ...(concurrency === undefined ? {} : { concurrency }),
+      }),
+    );
   }
   return runners;
 }

@@ -34,6 +34,8 @@ export interface RunnerDeps {
   leadOver(stage: string, seq: number): number;
   /** Retries of a failing handler call; none when undefined. */
   readonly retry?: RetryPolicy;
+  /** Handler calls at once within a batch (stateless stages; default 1). */
+  readonly concurrency?: number;
   /** Backpressure: a stage whose lead reaches this waits for its consumers. */
   readonly maxLead: number;
   /** Counts a committed batch on the stage's machine, in whatever state it is. */

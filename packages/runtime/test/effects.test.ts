@@ -158,6 +158,44 @@ describe('durable effects in a transform', () => {
     expect(keys).to.deep.equal(['charge:orders#1:charge:0', 'charge:orders#1:charge:0']);
   });
 
+  it('with concurrency, calls overlap, their intents and outcomes share writes, and outputs keep input order', async () => {
+    // Writes take a while, as an fsync does: what is asked meanwhile goes into the next one.
+    let writes = 0;
+    const counting: JournalStore = {
+      ...store,
+      commit: async (batch) => {
+        if (batch.stage === intermediateJournal('charge')) {
+          writes++;
+          for (let turn = 0; turn < 5; turn++) await new Promise((resolve) => setImmediate(resolve));
+        }
+        return store.commit(batch);
+      },
+    };
+    let inFlight = 0;
+    let most = 0;
+    const values = Array.from({ length: 40 }, (_, i) => i + 1);
+    const charged = transform(
+      'charge',
+      source('orders', items(values)),
+      (n: number, _r, ctx) =>
+        ctx.effect('charge', async () => {
+          most = Math.max(most, ++inFlight);
+          // Later inputs finish first: the output must still be in input order.
+          for (let turn = 0; turn < 50 - n; turn++) await new Promise((resolve) => setImmediate(resolve));
+          inFlight--;
+          return n * 10;
+        }),
+      { concurrency: 8 },
+    );
+    const out: number[] = [];
+    expect((await run(flow('concurrent', [sink('out', charged, collect(out))]), { store: counting })).state).to.equal('completed');
+    expect(out).to.deep.equal(values.map((n) => n * 10));
+    expect(most, 'calls at once').to.equal(8);
+    expect(writes, 'durable writes for 40 intents and 40 outcomes').to.be.below(40);
+    const journal = await effectsJournal(store);
+    expect(journal.filter((e) => e.phase === 'outcome')).to.have.length(40);
+  });
+
   it('refuses a re-run that calls its effects in another order, into the error lane', async () => {
     const crashing = failingStore(store, (b) => b.stage === 'charge');
     await run(charging(new Receiver()), { store: crashing }).then(undefined, () => undefined);

@@ -40,7 +40,7 @@ export interface RestartSettings {
 export interface StageSettings {
   /** Most records per batch for this stage. */
   readonly batchSize?: number;
-  /** Batches handled at once (validated and recorded; the runtime does not apply it yet). */
+  /** Handler calls at once within a batch, for stages that keep no state (transform, flatMap). */
   readonly concurrency?: number;
   readonly retry?: RetrySettings;
   readonly restart?: RestartSettings;
@@ -150,7 +150,7 @@ export const STAGE_LEAVES = {
   batchSize: { path: ['batchSize'], doc: 'most records per batch for this stage', parse: positiveInteger },
   concurrency: {
     path: ['concurrency'],
-    doc: 'batches in flight (recorded; not applied by the runtime yet)',
+    doc: 'handler calls at once within a batch, for transforms and flatMaps (outputs keep input order)',
     parse: positiveInteger,
   },
   'retry.maxAttempts': {

@@ -26,6 +26,15 @@ interface Stored {
   readonly value: unknown;
 }
 
+/** A commit asked for, waiting for its group's write. */
+interface Asked {
+  readonly input: Lineage;
+  readonly ordinal: number;
+  readonly payload: unknown;
+  readonly resolve: () => void;
+  readonly reject: (error: unknown) => void;
+}
+
 interface Entry {
   readonly seq: number;
   readonly input: Lineage;
@@ -42,8 +51,10 @@ const keyOf = (input: Lineage, ordinal: number): string => `${input.stage}\u0000
 export class IntermediateLog implements Intermediates {
   private loaded: Promise<Map<string, Entry>> | undefined;
   private map: Map<string, Entry> | undefined;
-  /** Intermediate commits, one at a time, in order. */
-  private queue: Promise<unknown> = Promise.resolve();
+  /** Commits asked for and not yet written. */
+  private buffer: Asked[] = [];
+  /** The write loop, while it runs. */
+  private flushing: Promise<void> | undefined;
   private pending = 0;
   /** Last seq of the side journal this log has seen or written. */
   private lastSeq = 0;
@@ -67,29 +78,59 @@ export class IntermediateLog implements Intermediates {
   }
 
   commit(input: Lineage, ordinal: number, payload: unknown): Promise<void> {
-    this.pending++;
-    const committing = this.queue.then(async () => {
-      const entries = await this.load();
-      const key = keyOf(input, ordinal);
-      if (entries.has(key)) return;
-      // A failed batch commit before this one fails this too: nothing lands after a failure.
-      await this.batchInFlight();
+    return new Promise<void>((resolve, reject) => {
+      this.buffer.push({ input, ordinal, payload, resolve, reject });
+      this.pending++;
+      this.flushing ??= this.flush();
+    });
+  }
+
+  /**
+   * Group commit: what is asked while a write is in flight (or in the same turn) goes into the
+   * next write together, so that the intents (or outcomes) of many concurrent calls cost one
+   * durable write. Writes stay one at a time and in order.
+   */
+  private async flush(): Promise<void> {
+    await Promise.resolve(); // calls made in this turn join the first write
+    while (this.buffer.length > 0) {
+      const group = this.buffer;
+      this.buffer = [];
+      try {
+        await this.write(group);
+        for (const asked of group) asked.resolve();
+      } catch (error) {
+        for (const asked of group) asked.reject(error);
+      } finally {
+        this.pending -= group.length;
+      }
+    }
+    this.flushing = undefined;
+  }
+
+  private async write(group: readonly Asked[]): Promise<void> {
+    const entries = await this.load();
+    const fresh = new Map<string, Asked>();
+    for (const asked of group) {
+      const key = keyOf(asked.input, asked.ordinal);
+      if (!entries.has(key) && !fresh.has(key)) fresh.set(key, asked);
+    }
+    // A failed batch commit before these fails them too: nothing lands after a failure.
+    await this.batchInFlight();
+    if (fresh.size === 0) return;
+    const at = this.clock.now();
+    const records = [...fresh.values()].map(({ input, ordinal, payload }) => {
       const stored: Stored = { ordinal, value: payload };
-      const batch: CommitBatch = { stage: this.journal, records: [{ kind: 'data', at: this.clock.now(), payload: stored, cause: input }] };
-      const result = await this.store.commit(batch);
-      this.lastSeq = result.lastSeq;
-      entries.set(key, { seq: result.lastSeq, input, value: payload });
+      return { kind: 'data' as const, at, payload: stored, cause: input };
     });
-    const done = committing.finally(() => {
-      this.pending--;
-    });
-    this.queue = done.catch(() => undefined);
-    return done;
+    const result = await this.store.commit({ stage: this.journal, records } satisfies CommitBatch);
+    this.lastSeq = result.lastSeq;
+    let seq = result.firstSeq;
+    for (const [key, { input, payload }] of fresh) entries.set(key, { seq: seq++, input, value: payload });
   }
 
   /** Resolves when no intermediate commit is under way; the batch commit waits for it. */
   idle(): Promise<unknown> | undefined {
-    return this.pending === 0 ? undefined : this.queue;
+    return this.pending === 0 ? undefined : this.flushing;
   }
 
   /**
