@@ -15,8 +15,8 @@ export interface EffectCall {
   readonly signal: AbortSignal;
 }
 
-/** Options of {@link HandlerContext.effect}. */
-export interface EffectOptions {
+/** Options of {@link HandlerContext.effect}; `T` is the effect's value. */
+export interface EffectOptions<T = unknown> {
   /** The idempotency key (default: stage, input and ordinal, see {@link EffectCall.key}). */
   readonly key?: string;
   /** An attempt that takes longer is abandoned (its signal aborted) and counts as failed. */
@@ -29,6 +29,13 @@ export interface EffectOptions {
    * into the error lane without calling (`fail`).
    */
   readonly onUnknownOutcome?: 'retry' | 'fail';
+  /**
+   * Undoes this effect (the saga pattern): when a later effect of the same handler call fails,
+   * the compensations of the effects that succeeded run in reverse order, each itself a
+   * durable effect (`compensate:<name>`, never repeated once done), and the record goes to the
+   * error lane with code COMPENSATED. Gets the effect's value and a call with its own key.
+   */
+  readonly compensate?: (value: T, call: EffectCall) => unknown;
 }
 
 /**
@@ -48,7 +55,7 @@ export interface HandlerContext {
    * called again. The n-th effect of a handler call must be the same effect on every run: a
    * handler that calls effects in a different order fails with a TerminalError.
    */
-  effect<T>(name: string, fn: (call: EffectCall) => T | Promise<T>, options?: EffectOptions): Promise<T>;
+  effect<T>(name: string, fn: (call: EffectCall) => T | Promise<T>, options?: EffectOptions<T>): Promise<T>;
 }
 
 /** An effect whose journaled outcome is a failure, thrown again on every re-run. */

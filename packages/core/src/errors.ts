@@ -15,6 +15,8 @@ export const ErrorCode = {
   /** The store could not write to its disk (out of space, I/O error): the commit wrote nothing. */
   StoreWrite: 'STORE_WRITE',
   Internal: 'INTERNAL',
+  /** A handler call's effect failed and the effects before it were compensated (saga). */
+  Compensated: 'COMPENSATED',
 } as const;
 
 /** One of the stable error codes in {@link ErrorCode}. */

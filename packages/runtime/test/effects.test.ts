@@ -196,6 +196,37 @@ describe('durable effects in a transform', () => {
     expect(journal.filter((e) => e.phase === 'outcome')).to.have.length(40);
   });
 
+  it('compensates the effects that succeeded when a later one fails, in reverse order, durably (saga)', async () => {
+    const calls: string[] = [];
+    const build = () =>
+      flow('saga', [
+        sink(
+          'out',
+          transform('charge', source('orders', items([1])), async (n: number, _r, ctx) => {
+            const hold = await ctx.effect('reserve', () => (calls.push('reserve'), `hold-${String(n)}`), {
+              compensate: (id) => calls.push(`release ${id}`),
+            });
+            await ctx.effect('ship', () => (calls.push('ship'), 'label'), { compensate: (label) => calls.push(`cancel ${label}`) });
+            return ctx.effect('charge', () => {
+              calls.push('charge');
+              throw new TerminalError(ErrorCode.HandlerFailed, 'card declined');
+            }).then(() => hold);
+          }),
+          collect<string>([]),
+        ),
+      ]);
+    // The first run ends before its batch commit: the re-run must find the saga done.
+    const crashing = failingStore(store, (b) => b.stage === 'charge');
+    await run(build(), { store: crashing }).then(undefined, () => undefined);
+    expect(calls).to.deep.equal(['reserve', 'ship', 'charge', 'cancel label', 'release hold-1']);
+    const summary = await run(build(), { store });
+    expect(summary.stages['charge']?.errors).to.equal(1);
+    expect(calls, 'nothing is called again').to.have.length(5);
+    const [error] = (await store.read('charge', 0, 10)).filter((r) => r.kind === 'error');
+    expect(error?.payload).to.include({ code: 'COMPENSATED' });
+    expect((error?.payload as { message: string }).message).to.match(/card declined; compensated ship, reserve$/);
+  });
+
   it('refuses a re-run that calls its effects in another order, into the error lane', async () => {
     const crashing = failingStore(store, (b) => b.stage === 'charge');
     await run(charging(new Receiver()), { store: crashing }).then(undefined, () => undefined);

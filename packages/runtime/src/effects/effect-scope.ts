@@ -60,6 +60,9 @@ export interface EffectDeps {
  */
 export class EffectScope implements HandlerContext {
   private ordinal = 0;
+  /** The compensations of this call's effects that succeeded, in call order. */
+  private readonly undo: { readonly name: string; readonly run: (call: EffectCall) => unknown }[] = [];
+  private compensating = false;
 
   constructor(
     private readonly deps: EffectDeps,
@@ -78,7 +81,21 @@ export class EffectScope implements HandlerContext {
     return this.deps.signal();
   }
 
-  async effect<T>(name: string, fn: (call: EffectCall) => T | Promise<T>, options: EffectOptions = {}): Promise<T> {
+  async effect<T>(name: string, fn: (call: EffectCall) => T | Promise<T>, options: EffectOptions<T> = {}): Promise<T> {
+    let value: T;
+    try {
+      value = await this.once(name, fn, options);
+    } catch (error) {
+      if (this.compensating || this.undo.length === 0 || !effectFailures.has(error as object)) throw error;
+      throw await this.compensate(name, error);
+    }
+    const { compensate } = options;
+    if (compensate !== undefined) this.undo.push({ name, run: (call) => compensate(value, call) });
+    return value;
+  }
+
+  /** The effect itself: replayed from the journal, or called with its intent and outcome journaled. */
+  private async once<T>(name: string, fn: (call: EffectCall) => T | Promise<T>, options: EffectOptions<T>): Promise<T> {
     const n = this.ordinal++;
     const { steps, stage } = this.deps;
     const key = options.key ?? `${stage}:${this.input.stage}#${String(this.input.seq)}:${name}:${String(n)}`;
@@ -98,7 +115,33 @@ export class EffectScope implements HandlerContext {
     return this.call(name, n, key, fn, options);
   }
 
-  private async call<T>(name: string, n: number, key: string, fn: (call: EffectCall) => T | Promise<T>, options: EffectOptions): Promise<T> {
+  /**
+   * The saga: the compensations of the call's effects that succeeded, in reverse order, each a
+   * durable effect of its own (so a re-run finds them done). Returns the record's error.
+   */
+  private async compensate(name: string, cause: unknown): Promise<TerminalError> {
+    this.compensating = true;
+    const undone: string[] = [];
+    const failed: string[] = [];
+    try {
+      for (const step of [...this.undo].reverse()) {
+        try {
+          await this.once(`compensate:${step.name}`, step.run, {});
+          undone.push(step.name);
+        } catch (error) {
+          if (!effectFailures.has(error as object)) throw error;
+          failed.push(step.name);
+        }
+      }
+    } finally {
+      this.compensating = false;
+    }
+    const also = failed.length === 0 ? '' : `; compensating ${failed.join(', ')} failed`;
+    const message = `effect "${name}" of ${this.where()} failed: ${errorMessage(cause)}; compensated ${undone.join(', ') || 'nothing'}${also}`;
+    return new TerminalError(ErrorCode.Compensated, message, { stage: this.deps.stage, cause });
+  }
+
+  private async call<T>(name: string, n: number, key: string, fn: (call: EffectCall) => T | Promise<T>, options: EffectOptions<T>): Promise<T> {
     const started = this.deps.clock.now();
     for (let attempt = 1; ; attempt++) {
       let value: T;
@@ -114,7 +157,7 @@ export class EffectScope implements HandlerContext {
         }
         const failure = { name: error instanceof Error ? error.constructor.name : 'Error', code: codeOf(error), message: errorMessage(error) };
         await this.record(n, { effect: name, phase: 'outcome', key, ok: false, error: failure, attempts: attempt, durationMs: this.deps.clock.now() - started });
-        throw error;
+        throw markEffectFailure(error);
       }
       // Outside the try: failing to journal the outcome is the store's failure, not the call's.
       await this.record(n, { effect: name, phase: 'outcome', key, ok: true, value, attempts: attempt, durationMs: this.deps.clock.now() - started });
@@ -126,7 +169,7 @@ export class EffectScope implements HandlerContext {
   private async attempt<T>(
     name: string,
     fn: (call: EffectCall) => T | Promise<T>,
-    at: { key: string; attempt: number; options: EffectOptions },
+    at: { key: string; attempt: number; options: EffectOptions<T> },
   ): Promise<T> {
     const controller = new AbortController();
     const stop = (): void => controller.abort(this.signal.reason);
@@ -153,13 +196,13 @@ export class EffectScope implements HandlerContext {
   private replay(name: string, n: number, outcome: Outcome): unknown {
     this.checkSame(name, n, outcome.effect);
     if (outcome.ok) return outcome.value;
-    throw new EffectFailedError(`effect "${name}" of ${this.where()} failed: ${outcome.error.message}`, outcome.error.code, { stage: this.deps.stage });
+    throw markEffectFailure(new EffectFailedError(`effect "${name}" of ${this.where()} failed: ${outcome.error.message}`, outcome.error.code, { stage: this.deps.stage }));
   }
 
   private async failUnknown(name: string, n: number, key: string): Promise<never> {
     const message = `effect "${name}" of ${this.where()}: its outcome is unknown (the run ended during the call) and onUnknownOutcome is "fail"`;
     await this.record(n, { effect: name, phase: 'outcome', key, ok: false, error: { name: 'UnknownOutcome', code: 'UNKNOWN_OUTCOME', message }, attempts: 0, durationMs: 0 });
-    throw new EffectFailedError(message, 'UNKNOWN_OUTCOME', { stage: this.deps.stage });
+    throw markEffectFailure(new EffectFailedError(message, 'UNKNOWN_OUTCOME', { stage: this.deps.stage }));
   }
 
   /** A handler must call the same effects in the same order on every run of an input. */
@@ -186,4 +229,12 @@ function codeOf(error: unknown): string {
   if (error instanceof SluiceError) return error.code;
   const code = typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined;
   return typeof code === 'string' ? code : ErrorCode.HandlerFailed;
+}
+
+/** Errors that are an effect's outcome (a failure it journaled), as opposed to the store's or the handler's. */
+const effectFailures = new WeakSet<object>();
+
+function markEffectFailure(error: unknown): unknown {
+  if (typeof error === 'object' && error !== null) effectFailures.add(error);
+  return error;
 }
