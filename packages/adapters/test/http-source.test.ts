@@ -3,7 +3,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import { flow, sink, source, type Flow, type JournalRecord, type SinkHandler } from '@sluice/core';
+import { SimulatedClock, flow, sink, source, type Clock, type Flow, type JournalRecord, type SinkHandler } from '@sluice/core';
 import type { PipelineHandle } from '@sluice/runtime';
 import { httpSource, type HttpSourceOptions } from '../src/io/http-source.ts';
 import { run } from '../src/run-local.ts';
@@ -58,10 +58,11 @@ describe('httpSource', () => {
     return [...(await store.read('in', 0, 1000))];
   }
 
-  async function start(options: Partial<HttpSourceOptions<unknown>> = {}): Promise<void> {
+  async function start(options: Partial<HttpSourceOptions<unknown>> = {}, clock?: Clock): Promise<void> {
     store = LmdbJournalStore.open({ path: dataDir });
     handle = run(ingestFlow({ port, ...options }), {
       store,
+      ...(clock === undefined ? {} : { clock }),
       // Small batches, so that a request of 250 records spans three of them.
       batchSize: 100,
       logLevel: 'silent',
@@ -92,6 +93,15 @@ describe('httpSource', () => {
   afterEach(async () => {
     await stop();
     rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('wakes its stage when a request arrives, instead of waiting for the next poll', async () => {
+    // On a clock that never moves, the stage's poll never comes: only the wake-up reads the request.
+    await start({ acceptTimeoutMs: 2000 }, new SimulatedClock());
+    await new Promise((resolve) => setTimeout(resolve, 50)); // the source is idle, waiting
+    const answer = await post(JSON.stringify({ id: 1 }));
+    expect(answer.status).to.equal(202);
+    expect(await answer.json()).to.deep.equal({ seqs: [1, 1] });
   });
 
   it('answers 202 with the seqs once the records are in the journal', async () => {

@@ -7,6 +7,11 @@ export interface StageContext {
   readonly stage: string;
   /** Aborted when the stage stops; long waits in a handler should honour it. */
   readonly signal: AbortSignal;
+  /**
+   * Wakes the stage's loop now. A source whose input arrives between reads (an HTTP request)
+   * calls it, so that the input is read at once instead of at the next poll.
+   */
+  readonly wake?: () => void;
 }
 
 /** A malformed input found by a source; it goes to the source's error lane. */

@@ -204,7 +204,7 @@ export abstract class StageRunner {
 
   /** The handler context for this stage. */
   protected context(): StageContext {
-    return { flow: this.deps.flow, stage: this.node.name, signal: this.abort.signal };
+    return { flow: this.deps.flow, stage: this.node.name, signal: this.abort.signal, wake: () => this.waker.notify() };
   }
 
   /** A batch collector bound to this stage and clock. */

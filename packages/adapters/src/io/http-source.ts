@@ -50,8 +50,8 @@ export interface HttpSourceOptions<T> {
  */
 export function httpSource<T = unknown>(options: HttpSourceOptions<T>): SourceHandler<T, HttpSourcePosition> {
   return {
-    async open(position: HttpSourcePosition | undefined): Promise<SourceReader<T, HttpSourcePosition>> {
-      const reader = new HttpReader<T>(options, position);
+    async open(position: HttpSourcePosition | undefined, context): Promise<SourceReader<T, HttpSourcePosition>> {
+      const reader = new HttpReader<T>(options, position, context.wake);
       await reader.listen();
       return reader;
     },
@@ -65,7 +65,7 @@ class HttpReader<T> implements SourceReader<T, HttpSourcePosition> {
   #position: HttpSourcePosition;
   #closed = false;
 
-  constructor(options: HttpSourceOptions<T>, position: HttpSourcePosition | undefined) {
+  constructor(options: HttpSourceOptions<T>, position: HttpSourcePosition | undefined, wake: (() => void) | undefined) {
     this.#options = options;
     this.#position = position ?? { seq: 0, keys: [] };
     const acceptTimeoutMs = options.acceptTimeoutMs ?? 5000;
@@ -79,7 +79,11 @@ class HttpReader<T> implements SourceReader<T, HttpSourcePosition> {
       maxBodyBytes: options.maxBodyBytes ?? 1024 * 1024,
       retryAfterSeconds: Math.max(1, Math.ceil(acceptTimeoutMs / 1000)),
       validate: options.validate ?? ((value: unknown) => value),
-      submit: (records: readonly unknown[], key: string | undefined) => this.#queue.submit(records, key),
+      submit: (records: readonly unknown[], key: string | undefined) => {
+        const answer = this.#queue.submit(records, key);
+        wake?.(); // read now, not at the stage's next poll
+        return answer;
+      },
     };
     this.#server = createServer((req, res) => {
       handleIngest(routes, req, res).catch(() => {
