@@ -85,6 +85,15 @@ export function toSluiceError(thrown: unknown, context: ErrorContext = {}): Slui
   return new SluiceError(ErrorCode.Internal, message, { ...context, cause: thrown });
 }
 
+/**
+ * The stable code of anything thrown: a SluiceError's, a Node system error's (`ECONNRESET`), or
+ * `fallback` when it has none.
+ */
+export function errorCodeOf(thrown: unknown, fallback: string): string {
+  const code = typeof thrown === 'object' && thrown !== null ? (thrown as { code?: unknown }).code : undefined;
+  return typeof code === 'string' ? code : fallback;
+}
+
 /** The message of anything thrown, for error lanes and logs. */
 export function errorMessage(thrown: unknown): string {
   if (thrown instanceof Error) return thrown.message;

@@ -1,4 +1,4 @@
-import { ErrorCode, RetryableError, SluiceError, TerminalError, errorMessage, type ErrorContext } from './errors.ts';
+import { ErrorCode, RetryableError, SluiceError, TerminalError, errorCodeOf, errorMessage, type ErrorContext } from './errors.ts';
 
 /**
  * How supervision may treat a failure, decided once from its class where it is thrown:
@@ -69,7 +69,7 @@ function describe(error: unknown, context: Omit<ErrorContext, 'cause'>, depth: n
   const cause = error instanceof Error && error.cause !== undefined && depth > 0 ? describe(error.cause, {}, depth - 1) : undefined;
   return {
     name: error instanceof Error ? error.constructor.name : typeof error,
-    code: codeOf(error),
+    code: errorCodeOf(error, ErrorCode.Internal),
     message: errorMessage(error),
     ...(stage === undefined ? {} : { stage }),
     ...(seq === undefined ? {} : { seq }),
@@ -79,11 +79,6 @@ function describe(error: unknown, context: Omit<ErrorContext, 'cause'>, depth: n
   };
 }
 
-function codeOf(error: unknown): string {
-  if (error instanceof SluiceError) return error.code;
-  const code = typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined;
-  return typeof code === 'string' ? code : ErrorCode.Internal;
-}
 
 const CODES: ReadonlySet<string> = new Set(Object.values(ErrorCode));
 

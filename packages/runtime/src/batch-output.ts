@@ -1,5 +1,6 @@
 import {
   ErrorCode,
+  errorCodeOf,
   errorMessage,
   type Envelope,
   type ErrorPayload,
@@ -46,7 +47,7 @@ export class BatchOutput {
   fail(thrown: unknown, input: unknown, cause?: Lineage, location?: string): void {
     const payload: ErrorPayload = {
       stage: this.stage,
-      code: codeOf(thrown),
+      code: errorCodeOf(thrown, ErrorCode.HandlerFailed),
       message: errorMessage(thrown),
       ...(input === undefined ? {} : { input }),
       ...(location === undefined ? {} : { location }),
@@ -69,10 +70,3 @@ export class BatchOutput {
   }
 }
 
-function codeOf(thrown: unknown): string {
-  if (typeof thrown === 'object' && thrown !== null && 'code' in thrown) {
-    const code = (thrown).code;
-    if (typeof code === 'string') return code;
-  }
-  return ErrorCode.HandlerFailed;
-}

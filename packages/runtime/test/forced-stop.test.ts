@@ -11,7 +11,7 @@ import {
   type SinkHandler,
 } from '@sluice/core';
 import { run } from '@sluice/runtime';
-import { advanceUntilSettled, items, live } from './support/handlers.ts';
+import { advanceUntilSettled, items, live, until } from './support/handlers.ts';
 
 /**
  * A sink that rewinds to its committed position on open, like the JSON-lines sink: exactly
@@ -46,9 +46,6 @@ async function errorsIn(store: JournalStore, journal: string): Promise<number> {
   return records.filter((r) => r.kind === 'error').length;
 }
 
-const until = async (check: () => boolean | Promise<boolean>): Promise<void> => {
-  while (!(await check())) await new Promise((r) => setTimeout(r, 1));
-};
 
 describe('a forced stop (cancel) during a graceful drain', () => {
   let store: JournalStore;

@@ -10,26 +10,13 @@ import {
   type SinkHandler,
 } from '@sluice/core';
 import { SYSTEM_JOURNAL, inspectDataDir, inputLag, run, type StoredDefinition } from '@sluice/runtime';
-
-/** A source over an array; position = items emitted. */
-const numbers = (values: readonly number[]): Parameters<typeof source<number, number>>[1] => ({
-  open: (position) => {
-    let index = position ?? 0;
-    return {
-      read: (max) => {
-        const batch = values.slice(index, index + max);
-        index += batch.length;
-        return Promise.resolve({ values: batch, position: index, done: index >= values.length });
-      },
-    };
-  },
-});
+import { items } from './support/handlers.ts';
 
 const drop: SinkHandler<number, number> = { open: () => ({ write: () => 0 }) };
 
 /** Runs nums → check (odd numbers over 4 fail) → parity route → even/odd sinks to completion. */
 async function ranFlow(store: JournalStore): Promise<StoredDefinition> {
-  const nums = source('nums', numbers([1, 2, 3, 4, 5, 6, 7, 8]));
+  const nums = source('nums', items([1, 2, 3, 4, 5, 6, 7, 8]));
   const checked = transform('check', nums, (n: number) => {
     if (n > 4 && n % 2 === 1) throw new Error(`odd ${String(n)}`);
     return n;

@@ -3,6 +3,7 @@ import {
   ErrorCode,
   SluiceError,
   TerminalError,
+  errorCodeOf,
   errorMessage,
   sleep,
   type Clock,
@@ -35,6 +36,12 @@ type Outcome =
       readonly durationMs: number;
     };
 
+/** An effect's undo, kept by the handler call until it ends. */
+interface Compensation {
+  readonly name: string;
+  readonly run: (call: EffectCall) => unknown;
+}
+
 /** What every effect scope of a stage shares. */
 export interface EffectDeps {
   readonly flow: string;
@@ -61,7 +68,8 @@ export interface EffectDeps {
 export class EffectScope implements HandlerContext {
   private ordinal = 0;
   /** The compensations of this call's effects that succeeded, in call order. */
-  private readonly undo: { readonly name: string; readonly run: (call: EffectCall) => unknown }[] = [];
+  /** Made on the first compensable effect: a scope is made per record, most never need one. */
+  private undo: Compensation[] | undefined;
   private compensating = false;
 
   constructor(
@@ -86,11 +94,11 @@ export class EffectScope implements HandlerContext {
     try {
       value = await this.once(name, fn, options);
     } catch (error) {
-      if (this.compensating || this.undo.length === 0 || !effectFailures.has(error as object)) throw error;
-      throw await this.compensate(name, error);
+      if (this.compensating || this.undo === undefined || !effectFailures.has(error as object)) throw error;
+      throw await this.compensate(name, error, this.undo);
     }
     const { compensate } = options;
-    if (compensate !== undefined) this.undo.push({ name, run: (call) => compensate(value, call) });
+    if (compensate !== undefined) (this.undo ??= []).push({ name, run: (call) => compensate(value, call) });
     return value;
   }
 
@@ -119,12 +127,16 @@ export class EffectScope implements HandlerContext {
    * The saga: the compensations of the call's effects that succeeded, in reverse order, each a
    * durable effect of its own (so a re-run finds them done). Returns the record's error.
    */
-  private async compensate(name: string, cause: unknown): Promise<TerminalError> {
+  private async compensate(
+    name: string,
+    cause: unknown,
+    undo: readonly Compensation[],
+  ): Promise<TerminalError> {
     this.compensating = true;
     const undone: string[] = [];
     const failed: string[] = [];
     try {
-      for (const step of [...this.undo].reverse()) {
+      for (const step of [...undo].reverse()) {
         try {
           await this.once(`compensate:${step.name}`, step.run, {});
           undone.push(step.name);
@@ -155,7 +167,7 @@ export class EffectScope implements HandlerContext {
           await sleep(this.deps.clock, delay, this.signal);
           continue;
         }
-        const failure = { name: error instanceof Error ? error.constructor.name : 'Error', code: codeOf(error), message: errorMessage(error) };
+        const failure = { name: error instanceof Error ? error.constructor.name : 'Error', code: errorCodeOf(error, ErrorCode.HandlerFailed), message: errorMessage(error) };
         await this.record(n, { effect: name, phase: 'outcome', key, ok: false, error: failure, attempts: attempt, durationMs: this.deps.clock.now() - started });
         throw markEffectFailure(error);
       }
@@ -224,12 +236,6 @@ export class EffectScope implements HandlerContext {
   }
 }
 
-/** A thrown value's stable code: a SluiceError's, a Node system error's (`ECONNRESET`), else HANDLER_FAILED. */
-function codeOf(error: unknown): string {
-  if (error instanceof SluiceError) return error.code;
-  const code = typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined;
-  return typeof code === 'string' ? code : ErrorCode.HandlerFailed;
-}
 
 /** Errors that are an effect's outcome (a failure it journaled), as opposed to the store's or the handler's. */
 const effectFailures = new WeakSet<object>();
