@@ -68,6 +68,20 @@ export type ActivityEntry =
       readonly lag: number;
       readonly sinceMs: number;
     }
+  | {
+      /**
+       * Recovery found an effect's intent without an outcome (the run ended during the call) and
+       * called it again with the same key (`retry`) or failed its record without calling (`fail`).
+       */
+      readonly type: 'effect.unknownOutcome';
+      readonly run: string;
+      readonly stage: string;
+      readonly effect: string;
+      readonly key: string;
+      /** The input record the call was for, as `stage#seq`. */
+      readonly input: string;
+      readonly action: 'retry' | 'fail';
+    }
   | { readonly type: 'drain.completed'; readonly run: string; readonly elapsedMs: number }
   | {
       readonly type: 'shutdown';

@@ -1,6 +1,6 @@
 import { sleep, type JournalRecord } from '@sluice/core';
 import type { BatchOutput } from './batch-output.ts';
-import { isStageFailure, stepTools, type StepTools } from './effects/step-tools.ts';
+import { isStageFailure } from './effects/step-tools.ts';
 import { createProcessor, type Processor } from './processor.ts';
 import { StageRunner, type Prepared } from './stage-runner.ts';
 import { retryDelay } from './retry.ts';
@@ -17,15 +17,6 @@ export class ProcessRunner extends StageRunner {
   private readonly reader = new UpstreamReader(this.deps.store, this.node.name, this.node.inputs);
   private processor: Processor | undefined;
   private ended = false;
-  /** Intermediates and handler contexts (durable effects) for the processor. */
-  private readonly tools: StepTools = stepTools({
-    flow: this.deps.flow,
-    stage: this.node.name,
-    clock: this.deps.clock,
-    log: this.log,
-    steps: this.steps,
-    signal: () => this.abort.signal,
-  });
 
   override get inputs(): readonly Input[] {
     return this.reader.inputs;

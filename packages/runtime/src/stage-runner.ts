@@ -16,6 +16,8 @@ import { BatchOutput } from './batch-output.ts';
 import type { Input } from './upstream-reader.ts';
 import { Waker, type PollBackoff } from './waker.ts';
 import { IntermediateLog } from './kinds/intermediates.ts';
+import type { UnknownOutcome } from './effects/effect-scope.ts';
+import { stepTools, type StepTools } from './effects/step-tools.ts';
 
 /** What every stage runner needs from the run. */
 export interface RunnerDeps {
@@ -40,6 +42,8 @@ export interface RunnerDeps {
   readonly maxLead: number;
   /** Counts a committed batch on the stage's machine, in whatever state it is. */
   countBatch(stage: string, event: Extract<StageEvent, { type: 'BATCH' }>): void;
+  /** Records in the activity log what recovery did with an effect of `stage` whose outcome is unknown. */
+  unknownOutcome?(stage: string, found: UnknownOutcome): void;
 }
 
 /** Sends a loop event to the stage machine. */
@@ -94,6 +98,7 @@ export abstract class StageRunner {
   /** The batch commit in flight, if any: intermediate commits wait for it. */
   private committing: Promise<void> | undefined;
   private stepLog: IntermediateLog | undefined;
+  private stepToolsOf: StepTools | undefined;
 
   constructor(
     protected readonly node: StageNode,
@@ -112,6 +117,20 @@ export abstract class StageRunner {
   protected get steps(): IntermediateLog {
     this.stepLog ??= new IntermediateLog(this.deps.store, this.node.name, this.deps.clock, () => this.committing);
     return this.stepLog;
+  }
+
+  /** The intermediates and, per input record, the handler context with durable effects. */
+  protected get tools(): StepTools {
+    this.stepToolsOf ??= stepTools({
+      flow: this.deps.flow,
+      stage: this.node.name,
+      clock: this.deps.clock,
+      log: this.log,
+      steps: this.steps,
+      signal: () => this.abort.signal,
+      unknownOutcome: (found) => this.deps.unknownOutcome?.(this.node.name, found),
+    });
+    return this.stepToolsOf;
   }
 
   /** The stage's inputs with their in-memory cursors (none for a source). */

@@ -79,6 +79,8 @@ export class Supervisor {
         const handle = this.stages.get(stage)?.handle;
         if (handle?.snapshot().status === 'active') handle.send(event);
       },
+      unknownOutcome: (stage, { effect, key, input, action }) =>
+        this.activity.record({ type: 'effect.unknownOutcome', run: this.runId, stage, effect, key, input: `${input.stage}#${String(input.seq)}`, action }),
     });
     this.monitor = new LivenessMonitor(options.store, this.runners, this.clock, {
       checkEveryMs: options.livenessCheckMs ?? 1000,

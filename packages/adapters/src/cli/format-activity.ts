@@ -68,6 +68,10 @@ export function describeActivity(entry: ActivityEntry): string {
       return `stage ${entry.stage} stalled on ${entry.upstream}: ${entry.lag} records waiting, cursor still for ${entry.sinceMs} ms`;
     case 'stage.unstalled':
       return `stage ${entry.stage} moves again on ${entry.upstream} (lag ${entry.lag})`;
+    case 'effect.unknownOutcome':
+      return entry.action === 'retry'
+        ? `stage ${entry.stage}: effect "${entry.effect}" on ${entry.input} has no journaled outcome (the run ended during the call); called again with key ${entry.key}`
+        : `stage ${entry.stage}: effect "${entry.effect}" on ${entry.input} has no journaled outcome (the run ended during the call); failed into the error lane (key ${entry.key})`;
     case 'drain.completed':
       return `drain completed after ${entry.elapsedMs} ms`;
     case 'shutdown':

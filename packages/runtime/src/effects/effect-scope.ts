@@ -51,6 +51,16 @@ export interface EffectDeps {
   readonly steps: Intermediates;
   /** The stage's signal now: a restart replaces it. */
   readonly signal: () => AbortSignal;
+  /** Tells the run (its activity log) what recovery did with an effect whose outcome is unknown. */
+  readonly unknownOutcome?: (found: UnknownOutcome) => void;
+}
+
+/** An effect's intent found without an outcome, and what was done about it. */
+export interface UnknownOutcome {
+  readonly effect: string;
+  readonly key: string;
+  readonly input: Lineage;
+  readonly action: 'retry' | 'fail';
 }
 
 /**
@@ -114,7 +124,9 @@ export class EffectScope implements HandlerContext {
       await steps.commit(this.input, 2 * n, { effect: name, phase: 'intent', key } satisfies Intent);
     } else {
       this.checkSame(name, n, intent.effect);
-      if (options.onUnknownOutcome === 'fail') return this.failUnknown(name, n, key);
+      const action = options.onUnknownOutcome ?? 'retry';
+      this.deps.unknownOutcome?.({ effect: name, key, input: this.input, action });
+      if (action === 'fail') return this.failUnknown(name, n, key);
       this.deps.log.warn(
         { effect: name, key, input: this.input },
         `effect "${name}" of ${this.where()}: journaled intent without an outcome (the run ended during the call); calling again with key ${key}`,

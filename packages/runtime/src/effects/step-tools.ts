@@ -1,6 +1,6 @@
 import type { HandlerContext, Lineage } from '@sluice/core';
 import type { Intermediates } from '../kinds/intermediates.ts';
-import { EffectScope, type EffectDeps } from './effect-scope.ts';
+import { EffectScope, type EffectDeps, type UnknownOutcome } from './effect-scope.ts';
 
 /**
  * What a processor gets for one step: the stage's intermediate records (see
@@ -9,6 +9,11 @@ import { EffectScope, type EffectDeps } from './effect-scope.ts';
 export interface StepTools extends Intermediates {
   /** The context of the handler call for `input`: a new one per call, counting its effects from 0. */
   context(input: Lineage): HandlerContext;
+  /**
+   * Records in the activity log what recovery did with a call whose outcome is unknown (its
+   * intent was journaled, its outcome never was): a kind with its own calls (a command) says it here.
+   */
+  unknownOutcome(found: UnknownOutcome): void;
 }
 
 /** The step tools of a stage over its intermediate log. */
@@ -25,7 +30,11 @@ export function stepTools(deps: EffectDeps): StepTools {
       }),
   };
   const effects: EffectDeps = { ...deps, steps: marked };
-  return { ...marked, context: (input) => new EffectScope(effects, input) };
+  return {
+    ...marked,
+    context: (input) => new EffectScope(effects, input),
+    unknownOutcome: (found) => deps.unknownOutcome?.(found),
+  };
 }
 
 const stageFailures = new WeakSet<object>();
