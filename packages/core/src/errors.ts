@@ -17,6 +17,8 @@ export const ErrorCode = {
   Internal: 'INTERNAL',
   /** A handler call's effect failed and the effects before it were compensated (saga). */
   Compensated: 'COMPENSATED',
+  /** The stage's circuit breaker is open: the call failed fast, without being made (retryable). */
+  CircuitOpen: 'CIRCUIT_OPEN',
 } as const;
 
 /** One of the stable error codes in {@link ErrorCode}. */
@@ -47,12 +49,16 @@ export class SluiceError extends Error {
 /** An error that retrying cannot fix (bad input, bad definition). */
 export class TerminalError extends SluiceError {}
 
-/** An error that may succeed when retried after `retryAfterMs`. */
+/**
+ * An error that may succeed when retried after `retryAfterMs`. Its code is `HANDLER_FAILED`
+ * unless `context.code` names another (e.g. `CIRCUIT_OPEN`).
+ */
 export class RetryableError extends SluiceError {
   readonly retryAfterMs: number;
 
-  constructor(message: string, retryAfterMs: number, context: ErrorContext = {}) {
-    super(ErrorCode.HandlerFailed, message, context);
+  constructor(message: string, retryAfterMs: number, context: ErrorContext & { readonly code?: ErrorCode } = {}) {
+    const { code = ErrorCode.HandlerFailed, ...rest } = context;
+    super(code, message, rest);
     this.retryAfterMs = retryAfterMs;
   }
 }

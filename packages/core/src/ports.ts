@@ -36,6 +36,8 @@ export interface Metrics {
   stageIsolated(stage: string): void;
   /** A stage started (`true`) or stopped waiting for its slowest consumer. */
   stageBackpressured(stage: string, waiting: boolean): void;
+  /** A stage's circuit breaker entered `state`; each entry to `open` counts as one opening. */
+  stageCircuit(stage: string, state: 'closed' | 'half-open' | 'open'): void;
   /** The pipeline machine entered `state`. */
   flowState(state: string): void;
   /** A run started; `previousRuns` counts earlier runs on the same data directory. */
@@ -77,6 +79,7 @@ export const noopMetrics: Metrics = {
   stageRestarted: () => undefined,
   stageIsolated: () => undefined,
   stageBackpressured: () => undefined,
+  stageCircuit: () => undefined,
   flowState: () => undefined,
   flowStarted: () => undefined,
 };

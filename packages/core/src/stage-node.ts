@@ -27,6 +27,20 @@ export interface StageOptions {
    * input order all the same (default 1).
    */
   readonly concurrency?: number;
+  /**
+   * A circuit breaker around the stage's handler calls: after `failures` consecutive failed
+   * calls it opens, and calls fail fast with a RetryableError `CIRCUIT_OPEN` (the retry policy
+   * backs off, then the record goes to the error lane) without being made; after `openMs` it
+   * lets `halfOpenCalls` trial calls through (default 1): that many successes close it, a
+   * failure opens it again.
+   */
+  readonly circuitBreaker?: { readonly failures: number; readonly openMs: number; readonly halfOpenCalls?: number };
+  /**
+   * A token bucket in front of the stage's handler calls: at most `perSecond` calls a second,
+   * up to `burst` at once after a quiet spell (default 1: calls evenly spaced). A call waits
+   * for its token on the run's clock.
+   */
+  readonly rateLimit?: { readonly perSecond: number; readonly burst?: number };
 }
 
 /** An edge into a stage: the upstream node and, for route outputs, the port read. */

@@ -1,4 +1,4 @@
-import { Registry } from 'prom-client';
+import { Registry, type Counter, type Gauge } from 'prom-client';
 import { systemClock, type BatchSample, type Clock, type Metrics } from '@sluice/core';
 import { registerDefaultMetrics } from './default-metrics.ts';
 import {
@@ -8,6 +8,7 @@ import {
   type Families,
 } from './families.ts';
 import { PIPELINE_STATES, TERMINAL_PIPELINE_STATES } from './lifecycle-states.ts';
+import { counterIn, gaugeIn } from './registered.ts';
 import { EdgeSeries, StageSeries } from './series.ts';
 import { StateSeries } from './state-set.ts';
 
@@ -59,12 +60,16 @@ export class PromMetrics implements Metrics {
   private readonly stages = new Map<string, StageSeries>();
   private readonly edges = new Map<string, Map<string, EdgeSeries>>();
   private readonly flowSeries: StateSeries;
+  private readonly prefix: string;
+  /** Made on the first breaker change, so that a flow without breakers has no such series. */
+  private circuits: { readonly state: Gauge; readonly opened: Counter } | undefined;
   private startedAt: number | undefined;
   private endedAt: number | undefined;
 
   constructor(options: PromMetricsOptions) {
     const prefix = options.prefix ?? 'sluice_';
     this.flow = options.flow;
+    this.prefix = prefix;
     this.registry = options.registry ?? new Registry();
     this.clock = options.clock ?? systemClock;
     this.families = createFamilies(this.registry, {
@@ -114,6 +119,27 @@ export class PromMetrics implements Metrics {
   /** 1 while the stage waits for its slowest consumer (backpressure), else 0. */
   stageBackpressured(stage: string, waiting: boolean): void {
     this.families.stageBackpressured.labels(this.flow, stage).set(waiting ? 1 : 0);
+  }
+
+  /**
+   * Sets `stage_circuit_state` (0 closed, 1 half-open, 2 open) and counts each opening in
+   * `stage_circuit_opened_total`.
+   */
+  stageCircuit(stage: string, state: 'closed' | 'half-open' | 'open'): void {
+    this.circuits ??= {
+      state: gaugeIn(this.registry, {
+        name: `${this.prefix}stage_circuit_state`,
+        help: "The stage's circuit breaker: 0 closed, 1 half-open (trial calls), 2 open (calls fail fast).",
+        labelNames: ['flow', 'stage'],
+      }),
+      opened: counterIn(this.registry, {
+        name: `${this.prefix}stage_circuit_opened_total`,
+        help: "Times the stage's circuit breaker opened, in this run.",
+        labelNames: ['flow', 'stage'],
+      }),
+    };
+    this.circuits.state.labels(this.flow, stage).set(CIRCUIT_LEVELS[state]);
+    if (state === 'open') this.circuits.opened.labels(this.flow, stage).inc();
   }
 
   /** Moves the stage's state set to `state`. */
@@ -170,3 +196,6 @@ export class PromMetrics implements Metrics {
     return series;
   }
 }
+
+/** The value of `stage_circuit_state` per breaker state. */
+const CIRCUIT_LEVELS = { closed: 0, 'half-open': 1, open: 2 } as const;
