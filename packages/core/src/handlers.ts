@@ -77,14 +77,35 @@ export type FlatMapFn<TIn, TOut> = (
  */
 export interface StatefulHandler<TState, TIn, TOut> {
   init(): TState;
-  step(state: TState, value: TIn, record: JournalRecord<TIn>): TState;
+  /**
+   * Folds one input into the state; may be async, and may reach the outside through
+   * `context.effect` (see {@link HandlerContext}): a re-run after a crash starts again from the
+   * committed state and gets the journaled effect values back.
+   */
+  step(state: TState, value: TIn, record: JournalRecord<TIn>, context: HandlerContext): TState | Promise<TState>;
   output?(state: TState, value: TIn): TOut | undefined;
   onEof?(state: TState): Iterable<TOut>;
 }
 
-/** An open sink. `write` returns the sink's position, committed with the stage cursor. */
+/** What a sink's `write` gets besides the values: their records, durable effects, per-record failure. */
+export interface SinkBatch<T> {
+  /** The input records, in the order of the values. */
+  readonly records: readonly JournalRecord<T>[];
+  /** The handler context of `values[index]`: its durable effects, keyed by that input record. */
+  context(index: number): HandlerContext;
+  /**
+   * Sends `values[index]` to the error lane with `error` as the reason; the rest of the batch
+   * is delivered. (Throwing from `write` instead retries the batch one record at a time.)
+   */
+  fail(index: number, error: unknown): void;
+}
+
+/**
+ * An open sink. `write` returns the sink's position, committed with the stage cursor; the
+ * runtime always passes `batch` (a sink called by hand, in a test, may be given none).
+ */
 export interface SinkWriter<T, TPosition> {
-  write(values: readonly T[]): Promise<TPosition> | TPosition;
+  write(values: readonly T[], batch?: SinkBatch<T>): Promise<TPosition> | TPosition;
   /** Called once every upstream has ended, before the sink reports drained. */
   end?(): Promise<void>;
   close?(): Promise<void>;

@@ -42,6 +42,7 @@ export type {
   FlatMapFn,
   MapFn,
   SinkHandler,
+  SinkBatch,
   SinkWriter,
   SourceBatch,
   SourceError,
@@ -50,6 +51,7 @@ export type {
   StageContext,
   StatefulHandler,
 } from './handlers.ts';
+export { deliverEach, type DeliverEachOptions, type DeliverFn } from './deliver-each.ts';
 export type { Edge, JoinKey, RetryPolicy, StageKind, StageNode, StageOptions } from './stage-node.ts';
 export type { BuiltinStageKind, StageType } from './stage-node.ts';
 export {

@@ -1,4 +1,15 @@
-import { ErrorCode, InvalidStateError, SluiceError, type SinkWriter, type SinkSpec, type StageNode } from '@sluice/core';
+import {
+  ErrorCode,
+  InvalidStateError,
+  SluiceError,
+  type JournalRecord,
+  type Lineage,
+  type SinkBatch,
+  type SinkSpec,
+  type SinkWriter,
+  type StageNode,
+} from '@sluice/core';
+import { isStageFailure } from './effects/step-tools.ts';
 import type { BatchOutput } from './batch-output.ts';
 import { snapshot, StageRunner, type Prepared } from './stage-runner.ts';
 import { UpstreamReader, type Input, type InputBatch, type ReadResult } from './upstream-reader.ts';
@@ -61,29 +72,48 @@ export class SinkRunner extends StageRunner {
   }
 
   private async write(writer: SinkWriter<unknown, unknown>, read: ReadResult, out: BatchOutput): Promise<unknown> {
+    const items = itemsOf(read.batches);
     try {
-      return await writer.write(payloadsOf(read.batches));
+      return await this.deliver(writer, items, out);
     } catch (batchError) {
       this.rethrowUnlessRecordError(batchError);
-      const [only] = read.batches;
-      if (read.count === 1 && only !== undefined) {
-        const [record] = only.records;
-        if (record !== undefined) out.fail(batchError, record.payload, { stage: only.input.upstream, seq: record.seq });
+      const [only] = items;
+      if (items.length === 1 && only !== undefined) {
+        out.fail(batchError, only.record.payload, only.cause);
         return undefined;
       }
       let position: unknown;
-      for (const { input, records } of read.batches) {
-        for (const record of records) {
-          try {
-            position = await writer.write([record.payload]);
-          } catch (error) {
-            this.rethrowUnlessRecordError(error);
-            out.fail(error, record.payload, { stage: input.upstream, seq: record.seq });
-          }
+      for (const item of items) {
+        try {
+          position = await this.deliver(writer, [item], out);
+        } catch (error) {
+          this.rethrowUnlessRecordError(error);
+          out.fail(error, item.record.payload, item.cause);
         }
       }
       return position;
     }
+  }
+
+  /**
+   * One `write` of `items`, with their records, handler contexts (durable effects keyed by each
+   * input) and per-record failures, which go to the error lane once the write returns.
+   */
+  private async deliver(writer: SinkWriter<unknown, unknown>, items: readonly Item[], out: BatchOutput): Promise<unknown> {
+    const failed: { readonly item: Item; readonly error: unknown }[] = [];
+    const batch: SinkBatch<unknown> = {
+      records: items.map((item) => item.record),
+      context: (index) => this.tools.context(itemAt(items, index).cause),
+      fail: (index, error) => failed.push({ item: itemAt(items, index), error }),
+    };
+    const position = await writer.write(items.map((item) => item.record.payload), batch);
+    for (const { error } of failed) {
+      // A refused intermediate commit or a cancel says nothing about the record.
+      if (isStageFailure(error)) throw error;
+      this.rethrowUnlessRecordError(error);
+    }
+    for (const { item, error } of failed) out.fail(error, item.record.payload, item.cause);
+    return position;
   }
 
   /**
@@ -104,8 +134,20 @@ function isSinkFailure(error: unknown): boolean {
   return error instanceof Error && typeof (error as { syscall?: unknown }).syscall === 'string';
 }
 
-function payloadsOf(batches: readonly InputBatch[]): unknown[] {
-  const payloads: unknown[] = [];
-  for (const { records } of batches) for (const record of records) payloads.push(record.payload);
-  return payloads;
+/** One input record of a sink's batch, with its lineage. */
+interface Item {
+  readonly record: JournalRecord;
+  readonly cause: Lineage;
+}
+
+function itemsOf(batches: readonly InputBatch[]): Item[] {
+  const items: Item[] = [];
+  for (const { input, records } of batches) for (const record of records) items.push({ record, cause: { stage: input.upstream, seq: record.seq } });
+  return items;
+}
+
+function itemAt(items: readonly Item[], index: number): Item {
+  const item = items[index];
+  if (item === undefined) throw new RangeError(`no record at index ${String(index)} of a sink batch of ${String(items.length)}`);
+  return item;
 }

@@ -1,25 +1,41 @@
-import { statefulKind, type StageNode, type StatefulSpec } from '@sluice/core';
-import type { Processor } from '../processor.ts';
+import { statefulKind, type JournalRecord, type StageNode, type StatefulSpec } from '@sluice/core';
+import type { BatchOutput } from '../batch-output.ts';
+import { isPromise, type Processor } from '../processor.ts';
 import { registerStageProcessor } from './registry.ts';
 
-/** A stateful stage: folds each input into the state committed with its cursors. */
+/**
+ * A stateful stage: folds each input into the state committed with its cursors. A step may be
+ * async (its effects are durable); the process runner then awaits it before the next record,
+ * as a stage that keeps state handles one record at a time.
+ */
 export function statefulProcessor(node: StageNode<StatefulSpec>, saved: unknown): Processor {
   const { handler } = node.spec;
   let state = saved === undefined ? handler.init() : saved;
   let committed = state;
   const emitsState = handler.output === undefined && handler.onEof === undefined;
+  const emit = (input: JournalRecord, upstream: string, out: BatchOutput): void => {
+    const cause = { stage: upstream, seq: input.seq };
+    if (handler.output !== undefined) {
+      const value = handler.output(state, input.payload);
+      if (value !== undefined) out.emit(value, cause);
+    } else if (emitsState) {
+      // A snapshot: a step that changes the state in place must not rewrite earlier outputs.
+      out.emit(typeof state === 'object' && state !== null ? structuredClone(state) : state, cause);
+    }
+  };
   return {
-    handle: (input, upstream, out) => {
+    handle: (input, upstream, out, _index, steps) => {
       committed = state;
-      state = handler.step(state, input.payload, input);
-      const cause = { stage: upstream, seq: input.seq };
-      if (handler.output !== undefined) {
-        const value = handler.output(state, input.payload);
-        if (value !== undefined) out.emit(value, cause);
-      } else if (emitsState) {
-        // A snapshot: a step that changes the state in place must not rewrite earlier outputs.
-        out.emit(typeof state === 'object' && state !== null ? structuredClone(state) : state, cause);
+      const next = handler.step(state, input.payload, input, steps.context({ stage: upstream, seq: input.seq }));
+      if (isPromise(next)) {
+        return next.then((value) => {
+          state = value;
+          emit(input, upstream, out);
+        });
       }
+      state = next;
+      emit(input, upstream, out);
+      return undefined;
     },
     end: (out) => {
       if (handler.onEof === undefined) return;
