@@ -34,6 +34,6 @@ export {
 } from './kinds/registry.ts';
 export type { Processor } from './processor.ts';
 export type { BatchOutput } from './batch-output.ts';
-export { intermediateJournal, type Intermediates } from './kinds/intermediates.ts';
+export { intermediateJournal, type IntermediateEntry, type Intermediates } from './kinds/intermediates.ts';
 export type { StepTools } from './effects/step-tools.ts';
 export { StageRunner, type Prepared, type RunnerDeps } from './stage-runner.ts';

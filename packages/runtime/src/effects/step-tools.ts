@@ -1,5 +1,5 @@
-import type { HandlerContext, Lineage } from '@sluice/core';
-import type { Intermediates } from '../kinds/intermediates.ts';
+import type { Clock, HandlerContext, Lineage, Logger } from '@sluice/core';
+import type { IntermediateEntry, Intermediates } from '../kinds/intermediates.ts';
 import { EffectScope, type EffectDeps, type UnknownOutcome } from './effect-scope.ts';
 
 /**
@@ -14,6 +14,14 @@ export interface StepTools extends Intermediates {
    * intent was journaled, its outcome never was): a kind with its own calls (a command) says it here.
    */
   unknownOutcome(found: UnknownOutcome): void;
+  /** The intermediates whose inputs may not be committed yet, in commit order (see {@link Intermediates.entries}). */
+  entries(): Promise<readonly IntermediateEntry[]>;
+  /** The run's clock: a kind's own timers (a command's timeout) go through it. */
+  readonly clock: Clock;
+  /** The stage's logger. */
+  readonly log: Logger;
+  /** The stage's signal now (aborted on a cancel or a failure; a restart replaces it). */
+  readonly signal: AbortSignal;
 }
 
 /** The step tools of a stage over its intermediate log. */
@@ -34,6 +42,15 @@ export function stepTools(deps: EffectDeps): StepTools {
     ...marked,
     context: (input) => new EffectScope(effects, input),
     unknownOutcome: (found) => deps.unknownOutcome?.(found),
+    entries: () =>
+      (steps.entries?.() ?? Promise.resolve([])).catch((error: unknown) => {
+        throw markStageFailure(error);
+      }),
+    clock: deps.clock,
+    log: deps.log,
+    get signal() {
+      return deps.signal();
+    },
   };
 }
 

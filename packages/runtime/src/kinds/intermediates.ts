@@ -18,6 +18,19 @@ export interface Intermediates {
    * commit in flight: intermediates of a batch land after the batch before it.
    */
   commit(input: Lineage, ordinal: number, payload: unknown): Promise<void>;
+  /**
+   * The records whose inputs may not be committed yet (those after the stage's cursor over its
+   * side journal), in commit order: what a kind scans when the stage starts, to find calls a
+   * crash cut off (a command's running process).
+   */
+  entries?(): Promise<readonly IntermediateEntry[]>;
+}
+
+/** One intermediate record: the input it belongs to, its ordinal and payload. */
+export interface IntermediateEntry {
+  readonly input: Lineage;
+  readonly ordinal: number;
+  readonly payload: unknown;
 }
 
 /** How a stored intermediate record's payload is shaped. */
@@ -38,6 +51,7 @@ interface Asked {
 interface Entry {
   readonly seq: number;
   readonly input: Lineage;
+  readonly ordinal: number;
   readonly value: unknown;
 }
 
@@ -125,7 +139,12 @@ export class IntermediateLog implements Intermediates {
     const result = await this.store.commit({ stage: this.journal, records } satisfies CommitBatch);
     this.lastSeq = result.lastSeq;
     let seq = result.firstSeq;
-    for (const [key, { input, payload }] of fresh) entries.set(key, { seq: seq++, input, value: payload });
+    for (const [key, { input, ordinal, payload }] of fresh) entries.set(key, { seq: seq++, input, ordinal, value: payload });
+  }
+
+  async entries(): Promise<readonly IntermediateEntry[]> {
+    const entries = [...(await this.load()).values()].sort((a, b) => a.seq - b.seq);
+    return entries.map(({ input, ordinal, value }) => ({ input, ordinal, payload: value }));
   }
 
   /** Resolves when no intermediate commit is under way; the batch commit waits for it. */
@@ -168,7 +187,7 @@ export class IntermediateLog implements Intermediates {
       const records = await this.store.read(this.journal, this.lastSeq, 1000);
       for (const record of records) {
         const stored = record.payload as Stored;
-        if (record.cause !== undefined) map.set(keyOf(record.cause, stored.ordinal), { seq: record.seq, input: record.cause, value: stored.value });
+        if (record.cause !== undefined) map.set(keyOf(record.cause, stored.ordinal), { seq: record.seq, input: record.cause, ordinal: stored.ordinal, value: stored.value });
         this.lastSeq = record.seq;
       }
       if (records.length < 1000) return map;
