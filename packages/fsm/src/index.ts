@@ -28,6 +28,16 @@ export {
   type PipelineState,
   type StopMode,
 } from './pipeline-machine.ts';
+export {
+  circuitAdmits,
+  circuitBreakerMachine,
+  circuitRetryAfterMs,
+  type CircuitBreakerContext,
+  type CircuitBreakerEvent,
+  type CircuitBreakerInput,
+  type CircuitBreakerSnapshot,
+  type CircuitState,
+} from './circuit-breaker-machine.ts';
 export { createHandle, type MachineHandle } from './handle.ts';
 export type { PipelineSnapshot, StageActor, StageSnapshot } from './snapshots.ts';
 export {
