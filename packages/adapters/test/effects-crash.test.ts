@@ -44,7 +44,7 @@ describe('durable effects under SIGKILL (child processes, a real HTTP receiver)'
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('killed at random points and restarted: one outcome per input, each key called once more at most per kill', async () => {
+  it('a transform, a stateful stage and a sink killed at random points and restarted: one outcome per input and stage, a key called again only for a call a kill cut off', async () => {
     const dataDir = join(dir, 'data');
     const args = ['run', fixture('effects-flow.ts'), '--data-dir', dataDir, '--metrics-port', 'off', '--no-progress'];
     const options = { cwd: dir, env: { FIXTURE_URL: http.url, FIXTURE_OUT: join(dir, 'out'), FIXTURE_COUNT: String(COUNT) }, timeoutMs: 60_000 };
@@ -54,7 +54,7 @@ describe('durable effects under SIGKILL (child processes, a real HTTP receiver)'
       const child = startSluice(args, options);
       // Somewhere in the middle of the calls: between intent and call, during one, or before a batch commit.
       const until = Date.now() + 20_000;
-      while (http.calls.size < before + 20 + Math.floor(Math.random() * 40) && Date.now() < until) await sleep(2);
+      while (http.calls.size < before + 60 + Math.floor(Math.random() * 40) && Date.now() < until) await sleep(2);
       await sleep(Math.random() * 15);
       if (child.child.exitCode !== null) break;
       child.child.kill('SIGKILL');
@@ -66,22 +66,29 @@ describe('durable effects under SIGKILL (child processes, a real HTTP receiver)'
     expect(last.stdout).to.match(/flow "effects" completed/);
     console.log(`      (${String(kills)} SIGKILLs, ${String([...http.calls.values()].filter((c) => c > 1).length)} keys called twice)`);
 
-    // The sink: every input once, with the receiver's answer.
-    const rows = readFileSync(join(dir, 'out', 'charged.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { n: number; charged: number; key: string });
+    // The file sink: every input once, with the receiver's answer and the running total of the reservations.
+    const rows = readFileSync(join(dir, 'out', 'charged.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { n: number; charged: number; total: number });
     expect(rows.map((r) => r.n)).to.deep.equal(Array.from({ length: COUNT }, (_, i) => i + 1));
     expect(rows.every((r) => r.charged === r.n * 100)).to.equal(true);
+    expect(rows.map((r) => r.total)).to.deep.equal(rows.map((r) => (r.n * (r.n + 1) * 100) / 2));
 
-    // The receiver: every key at least once; deduplicated by key, exactly once; a repeat only for a call a kill cut off.
-    expect(http.calls.size).to.equal(COUNT);
+    // The receiver, per calling stage (transform, stateful, sink): every key at least once;
+    // deduplicated by key, exactly once; a repeat only for a call a kill cut off.
+    for (const stage of ['charge', 'tally', 'notify']) {
+      const keys = [...http.calls.keys()].filter((key) => key.startsWith(`${stage}:`));
+      expect(keys, stage).to.have.length(COUNT);
+    }
     const repeats = [...http.calls.values()].reduce((sum, c) => sum + (c - 1), 0);
-    expect(repeats, 'calls repeated').to.be.at.most(kills);
+    expect(repeats, 'calls repeated (three stages call at once)').to.be.at.most(3 * kills);
 
-    // The journal: exactly one outcome per key.
-    const outcomes = await withStore(dataDir, async (store) => {
-      const records = await store.read('charge$effects', 0, 100_000);
-      return records.map((r) => r.payload as { value: { phase: string; key: string } }).filter((p) => p.value.phase === 'outcome').map((p) => p.value.key);
-    });
-    expect(new Set(outcomes).size).to.equal(COUNT);
-    expect(outcomes.length, 'one outcome per key').to.equal(COUNT);
+    // The journals: exactly one outcome per key, in each calling stage.
+    for (const stage of ['charge', 'tally', 'notify']) {
+      const outcomes = await withStore(dataDir, async (store) => {
+        const records = await store.read(`${stage}$effects`, 0, 100_000);
+        return records.map((r) => r.payload as { value: { phase: string; key: string } }).filter((p) => p.value.phase === 'outcome').map((p) => p.value.key);
+      });
+      expect(new Set(outcomes).size, stage).to.equal(COUNT);
+      expect(outcomes.length, `one outcome per key in ${stage}`).to.equal(COUNT);
+    }
   });
 });
