@@ -10,19 +10,28 @@ const CHILD = fileURLToPath(new URL('./child.ts', import.meta.url));
  * it measured.
  */
 export function runInChild(spec: ScenarioSpec, extraArgs: readonly string[]): Promise<RunResult> {
+  return forkChild<RunResult>(CHILD, spec, extraArgs, describe(spec));
+}
+
+/**
+ * Runs `script` (a bench file, given its spec as JSON in argv[2]) in a child process with
+ * this process's Node options plus `extraArgs`, and resolves with the last message it sent,
+ * once it exited cleanly.
+ */
+export function forkChild<TResult>(script: string, spec: unknown, extraArgs: readonly string[], name: string): Promise<TResult> {
   return new Promise((resolve, reject) => {
-    const child = fork(CHILD, [JSON.stringify(spec)], {
+    const child = fork(script, [JSON.stringify(spec)], {
       execArgv: [...process.execArgv, ...extraArgs],
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
-    let result: RunResult | undefined;
+    let result: TResult | undefined;
     child.on('message', (message) => {
-      result = message as RunResult;
+      result = message as TResult;
     });
     child.on('error', reject);
     child.on('exit', (code, signal) => {
       if (result !== undefined && code === 0) resolve(result);
-      else reject(new Error(`scenario ${describe(spec)} exited with ${signal ?? String(code)}`));
+      else reject(new Error(`scenario ${name} exited with ${signal ?? String(code)}`));
     });
   });
 }

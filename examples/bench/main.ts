@@ -1,7 +1,8 @@
 /**
  * `pnpm bench`: Sluice against a hand-written durable pipeline on lmdb-js (raw) and an
- * in-memory RxJS pipeline (memory), side by side in one run. Each scenario runs in its own
- * child process, so its peak RSS and CPU time are its own.
+ * in-memory RxJS pipeline (memory), side by side in one run; then durable effects against
+ * direct calls, and the request API against a bare node:http server. Each scenario runs in
+ * its own child process, so its peak RSS and CPU time are its own.
  *
  *   pnpm bench --quick               3 stages, 100,000 records, under a minute
  *   pnpm bench --json out.json       the full run (minutes), also written as JSON
@@ -18,14 +19,22 @@ import { describe, runInChild } from './fork.ts';
 import { defaultPlan, schedule, type Plan } from './plan.ts';
 import { machine, machineLine, table, targetTable } from './report.ts';
 import { IMPLS, type Impl, type RunResult } from './scenario.ts';
+import { SUITES, runIssueTenSuites, type Suite } from './suites.ts';
 import { checkTargets } from './targets.ts';
 
 const HELP = `usage: pnpm bench [--quick] [--json FILE] [options]
 
-  --quick              3 stages, 100,000 records and a 2 s paced run, 3 repetitions (< 60 s)
+  --quick              short sizes of every part (flows: 3 stages, 100,000 records, a 2 s
+                       paced run, 3 repetitions; effects and requests: 1 repetition)
+  --suite LIST         of ${SUITES.join(', ')} (default all): flows = the stage loop
+                       against raw LMDB and RxJS; effects = 3 durable effects per event at
+                       1, 10, 100, 1,000 records per batch, in-process and over local HTTP,
+                       beside direct calls; requests = httpSource under 64 autocannon
+                       clients beside a bare node:http server
   --json FILE          also write plan, machine, every run and the summary as JSON
   --reps N             repetitions (median and spread are reported)
-  --impl LIST          of ${IMPLS.join(', ')}
+  --impl LIST          (flows; like the options below up to --compare, which without
+                       --suite run the flows part alone) of ${IMPLS.join(', ')}
   --stages LIST        flow sizes, source and sink included (default 2,3,5)
   --records LIST       full-speed record counts (default 100000,1000000)
   --rate N             offered records/s of the paced runs (default 10000)
@@ -42,6 +51,7 @@ async function main(): Promise<void> {
     args: args[0] === '--' ? args.slice(1) : args,
     options: {
       quick: { type: 'boolean', default: false },
+      suite: { type: 'string' },
       json: { type: 'string' },
       reps: { type: 'string' },
       impl: { type: 'string' },
@@ -60,7 +70,11 @@ async function main(): Promise<void> {
     console.log(HELP);
     return;
   }
-  const base = defaultPlan(values.quick, values.dir === undefined ? tmpdir() : path(values.dir));
+  const dir = values.dir === undefined ? tmpdir() : path(values.dir);
+  // Options of the flows part alone (--impl, --stages…) without --suite mean that part alone.
+  const flowsOnly = [values.impl, values.stages, values.records, values.rate, values['rate-seconds'], values.batch, values.compare].some((v) => v !== undefined);
+  const suites: readonly Suite[] = values.suite === undefined ? (flowsOnly ? ['flows'] : SUITES) : list(values.suite).map(suite);
+  const base = defaultPlan(values.quick, dir);
   const plan: Plan = {
     ...base,
     impls: values.impl === undefined ? base.impls : list(values.impl).map(impl),
@@ -75,7 +89,7 @@ async function main(): Promise<void> {
   const host = machine();
   console.log(`sluice bench (${plan.mode}) on ${machineLine(host)}`);
   const started = Date.now();
-  const runs = schedule(plan);
+  const runs = suites.includes('flows') ? schedule(plan) : [];
   const results: RunResult[] = [];
   for (const [i, spec] of runs.entries()) {
     const result = await runInChild(spec, profile);
@@ -85,14 +99,19 @@ async function main(): Promise<void> {
   }
   const rows = aggregate(results);
   const checks = checkTargets(rows);
+  if (runs.length > 0) {
+    console.log(`\n${table(rows)}\n\n${targetTable(checks)}\n`);
+    console.log(`${String(runs.length)} runs; medians of ${String(plan.reps)} repetitions, ± is half the range.`);
+    if (values.compare !== undefined) console.log(`\n${await comparison(path(values.compare), rows)}\n`);
+  }
+  const reps = values.reps === undefined ? undefined : plan.reps;
+  const more = await runIssueTenSuites({ suites, quick: values.quick, dir, reps, extraArgs: profile });
   const durationMs = Date.now() - started;
-  console.log(`\n${table(rows)}\n\n${targetTable(checks)}\n`);
-  console.log(`${String(runs.length)} runs in ${(durationMs / 1000).toFixed(0)} s; medians of ${String(plan.reps)} repetitions, ± is half the range.`);
-  if (values.compare !== undefined) console.log(`\n${await comparison(path(values.compare), rows)}\n`);
+  console.log(`\nbench done in ${(durationMs / 1000).toFixed(0)} s.`);
   if (values.json !== undefined) {
     const file = path(values.json);
     await mkdir(dirname(file), { recursive: true });
-    const report = { machine: host, startedAt: new Date(started).toISOString(), durationMs, plan, rows, targets: checks, runs: results };
+    const report = { machine: host, startedAt: new Date(started).toISOString(), durationMs, plan, rows, targets: checks, runs: results, ...more };
     await writeFile(file, `${JSON.stringify(report, null, 2)}\n`);
     console.log(`wrote ${file}`);
   }
@@ -111,6 +130,12 @@ function int(value: string, min: number): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < min) throw new Error(`expected an integer ≥ ${String(min)}, got "${value}"`);
   return n;
+}
+
+function suite(value: string): Suite {
+  const found = SUITES.find((s) => s === value);
+  if (found === undefined) throw new Error(`unknown suite "${value}" (use ${SUITES.join(', ')})`);
+  return found;
 }
 
 function impl(value: string): Impl {

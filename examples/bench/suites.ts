@@ -1,0 +1,53 @@
+import { effectsNote, effectsTable } from './effects-report.ts';
+import type { EffectsResult } from './effects-scenario.ts';
+import { EFFECT_BATCHES, aggregateEffects, runEffectsSuite, type EffectsPlan, type EffectsRow } from './effects-suite.ts';
+import { aggregateIngest, ingestTable, type IngestRow } from './ingest-report.ts';
+import type { IngestResult } from './ingest-scenario.ts';
+import { ingestPlan, runIngestSuite, type IngestPlan } from './ingest-suite.ts';
+
+/** The parts of `pnpm bench`: the stage-loop flows against raw LMDB and RxJS, durable effects, the request API. */
+export const SUITES = ['flows', 'effects', 'requests'] as const;
+
+/** One part of {@link SUITES}. */
+export type Suite = (typeof SUITES)[number];
+
+/** What the effects and request-API parts measured, for the JSON report. */
+export interface IssueTenReport {
+  readonly effects?: { readonly plan: EffectsPlan; readonly rows: readonly EffectsRow[]; readonly runs: readonly EffectsResult[] };
+  readonly requests?: { readonly plan: IngestPlan; readonly rows: readonly IngestRow[]; readonly runs: readonly IngestResult[] };
+}
+
+/** How the effects and request-API parts run. */
+export interface SuiteOptions {
+  readonly suites: readonly Suite[];
+  readonly quick: boolean;
+  readonly dir: string;
+  /** Repetitions asked on the command line (else each part's default). */
+  readonly reps: number | undefined;
+  /** Node options of every child (e.g. `--cpu-prof`). */
+  readonly extraArgs: readonly string[];
+}
+
+/** Runs the effects and request-API parts the options ask for, printing progress and then their tables. */
+export async function runIssueTenSuites(options: SuiteOptions): Promise<IssueTenReport> {
+  const log = (line: string): void => console.log(line);
+  const report: { -readonly [K in keyof IssueTenReport]: IssueTenReport[K] } = {};
+  if (options.suites.includes('effects')) {
+    const plan: EffectsPlan = { mode: options.quick ? 'quick' : 'full', batches: EFFECT_BATCHES, reps: options.reps ?? (options.quick ? 1 : 3), dir: options.dir };
+    console.log(`\ndurable effects: source → transform (3 calls per event) → sink, on LMDB (fsync per commit)`);
+    const runs = await runEffectsSuite(plan, options.extraArgs, log);
+    const rows = aggregateEffects(runs);
+    console.log(`\n${effectsTable(rows)}\n\n${effectsNote()}`);
+    report.effects = { plan, rows, runs };
+  }
+  if (options.suites.includes('requests')) {
+    const base = ingestPlan(options.quick, options.dir);
+    const plan: IngestPlan = options.reps === undefined ? base : { ...base, reps: options.reps };
+    console.log(`\nrequest API: POST of one record to durable acknowledgement, ${String(plan.connections)} keep-alive clients (autocannon), ${String(plan.seconds)} s each`);
+    const runs = await runIngestSuite(plan, options.extraArgs, log);
+    const rows = aggregateIngest(runs);
+    console.log(`\n${ingestTable(rows)}`);
+    report.requests = { plan, rows, runs };
+  }
+  return report;
+}
