@@ -15,12 +15,17 @@ export { failureError, thrownOf, toFailure, type Failure, type FailureRetry } fr
 export { DEFAULT_RESTART_POLICY, type RestartPolicy } from './restart-policy.ts';
 export type { Envelope, ErrorPayload, JournalRecord, Lineage, RecordKind } from './record.ts';
 export {
+  checkKeyedKey,
+  compareKeys,
   emptyStats,
   type CommitBatch,
   type CommitListener,
   type CommitResult,
   type JournalStats,
   type JournalStore,
+  type KeyedChange,
+  type KeyedEntry,
+  type KeyedRange,
 } from './store.ts';
 export { createMemoryJournalStore } from './memory-store.ts';
 export { lastRecord } from './last-record.ts';

@@ -1,12 +1,15 @@
 import { ErrorCode, SluiceError, TerminalError, errorMessage } from './errors.ts';
 import type { Envelope, JournalRecord, RecordKind } from './record.ts';
+import { KeyedTable } from './memory-keyed.ts';
 import {
+  checkKeyedKey,
   emptyStats,
   type CommitBatch,
   type CommitListener,
   type CommitResult,
   type JournalStats,
   type JournalStore,
+  type KeyedChange,
 } from './store.ts';
 
 interface MemoryJournal {
@@ -23,6 +26,12 @@ export function createMemoryJournalStore(): JournalStore {
   const cursors = new Map<string, number>();
   const states = new Map<string, unknown>();
   const meta = new Map<string, unknown>();
+  const keyed = new Map<string, KeyedTable>();
+  const table = (stage: string): KeyedTable => {
+    let found = keyed.get(stage);
+    if (found === undefined) keyed.set(stage, (found = new KeyedTable()));
+    return found;
+  };
   const listeners = new Set<CommitListener>();
   let closed = false;
 
@@ -63,7 +72,7 @@ export function createMemoryJournalStore(): JournalStore {
         const target = journal(batch.stage);
         const firstSeq = target.records.length + 1;
         // Copy everything first: a payload that cannot be stored must leave nothing behind.
-        const { records, state } = copyBatch(batch, firstSeq);
+        const { records, state, changes } = copyBatch(batch, firstSeq);
         for (const record of records) {
           target.records.push(record);
           target.stats[record.kind] += 1;
@@ -72,6 +81,7 @@ export function createMemoryJournalStore(): JournalStore {
           cursors.set(`${batch.stage}\u0000${upstream}`, seq);
         }
         if (state !== undefined) states.set(batch.stage, state);
+        if (changes.length > 0) table(batch.stage).apply(changes);
         const lastSeq = target.records.length;
         // Notify after the caller's await resumes, as a real store would.
         queueMicrotask(() => {
@@ -81,6 +91,18 @@ export function createMemoryJournalStore(): JournalStore {
       } catch (error) {
         return Promise.reject(error instanceof Error ? error : new Error(String(error)));
       }
+    },
+    getKeyed: (stage, key) => {
+      open();
+      return Promise.resolve(clone(keyed.get(stage)?.get(key)));
+    },
+    scanKeyed: (stage, range) => {
+      open();
+      return Promise.resolve((keyed.get(stage)?.scan(range) ?? []).map(({ key, value }) => ({ key, value: clone(value) })));
+    },
+    countKeyed: (stage) => {
+      open();
+      return Promise.resolve(keyed.get(stage)?.size ?? 0);
     },
     stats: (name): Promise<JournalStats> => {
       open();
@@ -116,10 +138,14 @@ export function createMemoryJournalStore(): JournalStore {
  * The batch's records and state, copied; a value the port does not accept (a function, a
  * cycle) is the batch's fault, not the store's: TerminalError MALFORMED_INPUT, as LMDB does.
  */
-function copyBatch(batch: CommitBatch, firstSeq: number): { records: JournalRecord[]; state: unknown } {
+function copyBatch(batch: CommitBatch, firstSeq: number): { records: JournalRecord[]; state: unknown; changes: KeyedChange[] } {
   try {
     const records = batch.records.map((record, i) => freezeRecord(record, firstSeq + i));
-    return { records, state: batch.state === undefined ? undefined : clone(batch.state) };
+    const changes = (batch.keyed ?? []).map(({ key, value }) => {
+      checkKeyedKey(batch.stage, key);
+      return value === undefined ? { key } : { key, value: clone(value) };
+    });
+    return { records, state: batch.state === undefined ? undefined : clone(batch.state), changes };
   } catch (error) {
     throw new TerminalError(ErrorCode.MalformedInput, `stage "${batch.stage}": ${errorMessage(error)}`, { stage: batch.stage, cause: error });
   }

@@ -9,6 +9,32 @@ export interface CommitBatch {
   readonly cursors?: Readonly<Record<string, number>>;
   /** The stage's state (stateful state, source position, sink offset); omitted = unchanged. */
   readonly state?: unknown;
+  /**
+   * Changes to the stage's keyed state, in the same transaction, in order (a later change to a
+   * key wins): state that grows with the data (per-key counts, pending timers, join buffers)
+   * is written per key, so a batch costs what it changed, not the size of the state.
+   */
+  readonly keyed?: readonly KeyedChange[];
+}
+
+/** A change to a stage's keyed state: `value` put under `key`, or the key deleted when `value` is undefined. */
+export interface KeyedChange {
+  /** Any string without U+0000. Keys sort by code point (UTF-8 byte order). */
+  readonly key: string;
+  readonly value?: unknown;
+}
+
+/** One entry of a stage's keyed state. */
+export interface KeyedEntry {
+  readonly key: string;
+  readonly value: unknown;
+}
+
+/** Which entries of a stage's keyed state to scan: keys after `after` and before `before` (both exclusive). */
+export interface KeyedRange {
+  readonly after?: string;
+  readonly before?: string;
+  readonly limit: number;
 }
 
 /** The seq range a commit appended (empty when `lastSeq < firstSeq`). */
@@ -45,6 +71,12 @@ export interface JournalStore {
   loadState(stage: string): Promise<unknown>;
   /** Appends, advances cursors and replaces state in one transaction; resolves once durable. */
   commit(batch: CommitBatch): Promise<CommitResult>;
+  /** The value under `key` in `stage`'s keyed state, undefined if none. */
+  getKeyed(stage: string, key: string): Promise<unknown>;
+  /** Up to `limit` entries of `stage`'s keyed state in `range`, in key order. */
+  scanKeyed(stage: string, range: KeyedRange): Promise<readonly KeyedEntry[]>;
+  /** How many keys `stage`'s keyed state holds. */
+  countKeyed(stage: string): Promise<number>;
   /** Record counts by kind for one journal. */
   stats(journal: string): Promise<JournalStats>;
   /** Names of the journals that hold at least one record. */
@@ -57,6 +89,25 @@ export interface JournalStore {
   subscribe(listener: CommitListener): () => void;
   /** Waits for pending commits and releases the store; later calls throw. */
   close(): Promise<void>;
+}
+
+/** Throws TypeError for a key the keyed state does not take (one with U+0000, or not a string). */
+export function checkKeyedKey(stage: string, key: unknown): void {
+  if (typeof key !== 'string' || key.includes('\u0000')) {
+    throw new TypeError(`stage "${stage}": keyed state key ${JSON.stringify(key)} is not a string without U+0000`);
+  }
+}
+
+/** Compares keys by code point, as a UTF-8 byte comparison would (JS `<` compares UTF-16 code units). */
+export function compareKeys(a: string, b: string): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const x = a.codePointAt(i) ?? 0;
+    const y = b.codePointAt(i) ?? 0;
+    if (x !== y) return x < y ? -1 : 1;
+    if (x > 0xffff) i++;
+  }
+  return a.length - b.length;
 }
 
 /** Zero counts for every record kind. */

@@ -9,6 +9,7 @@ import {
   type CommitResult,
 } from '@sluice/core';
 import { lastKey, type JournalDb } from './journal-range.ts';
+import { applyKeyed, type KeyedDbs } from './keyed-state.ts';
 import { toStats, toStored } from './record-codec.ts';
 
 /** `append` makes LMDB refuse (false) a seq that is not past the last key: never overwrite. */
@@ -18,7 +19,7 @@ const APPEND = { append: true } as const;
 export type CursorKey = [consumer: string, upstream: string];
 
 /** The databases a commit writes besides the stage's journal. */
-export interface CommitDbs {
+export interface CommitDbs extends KeyedDbs {
   readonly cursors: Database<unknown, CursorKey>;
   readonly state: Database<unknown, string>;
   readonly stats: Database<unknown, string>;
@@ -60,6 +61,7 @@ export function applyCommit(
       dbs.cursors.putSync([stage, upstream], consumed);
     }
     if (batch.state !== undefined) dbs.state.putSync(stage, batch.state);
+    if (batch.keyed !== undefined) applyKeyed(dbs, stage, batch.keyed);
     lastSeq.set(stage, seq);
     return { firstSeq, lastSeq: seq };
   } catch (error) {

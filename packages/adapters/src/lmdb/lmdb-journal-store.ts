@@ -9,6 +9,8 @@ import {
   type JournalRecord,
   type JournalStats,
   type JournalStore,
+  type KeyedEntry,
+  type KeyedRange,
 } from '@sluice/core';
 import { applyCommit, type CommitDbs, type CursorKey } from './commit-apply.ts';
 import { checkDataDirectory } from './data-file-check.ts';
@@ -16,6 +18,7 @@ import { acquireDataDirLock, type DataDirLock } from './data-dir-lock.ts';
 import { lastKey, readDense, type JournalDb } from './journal-range.ts';
 import { checkFormat, openEnvironment } from './open-environment.ts';
 import { observeBatchCommit, writeFailure } from './write-failure.ts';
+import { countOf, scanKeyed, type KeyedKey } from './keyed-state.ts';
 import { toStats } from './record-codec.ts';
 
 /**
@@ -100,6 +103,8 @@ export class LmdbJournalStore implements JournalStore {
       cursors: root.openDB<unknown, CursorKey>('cursors', {}),
       state: root.openDB('state', {}),
       stats: root.openDB('stats', {}),
+      keyed: root.openDB<unknown, KeyedKey>('keyed', {}),
+      keyedCounts: root.openDB('keyedCounts', {}),
     };
     this.#meta = root.openDB('meta', {});
     checkFormat(path, root.openDB('store', {}));
@@ -217,6 +222,21 @@ export class LmdbJournalStore implements JournalStore {
       // Only the stage name outlives the transaction: the records are garbage once written.
       return this.#settle(batch.stage, committing, this.#flushedNow());
     });
+  }
+
+  /** The value under `key` in `stage`'s keyed state, undefined if none. */
+  getKeyed(stage: string, key: string): Promise<unknown> {
+    return this.#now(() => this.#dbs.keyed.get([stage, key]));
+  }
+
+  /** Up to `range.limit` entries of `stage`'s keyed state in `range`, in key order (UTF-8 bytes). */
+  scanKeyed(stage: string, range: KeyedRange): Promise<readonly KeyedEntry[]> {
+    return this.#now(() => scanKeyed(this.#dbs, stage, range));
+  }
+
+  /** How many keys `stage`'s keyed state holds. */
+  countKeyed(stage: string): Promise<number> {
+    return this.#now(() => countOf(this.#dbs, stage));
   }
 
   /** Record counts by kind of `journal`. */

@@ -3,6 +3,7 @@ import { ErrorCode, SluiceError, TerminalError } from '../errors.ts';
 import type { Envelope } from '../record.ts';
 import type { JournalStore } from '../store.ts';
 import { batch, data, failure, reopenOf, settle, type ContractSubject } from './contract-support.ts';
+import { keyedStateContract } from './keyed-state-contract.ts';
 
 export type { ContractSubject } from './contract-support.ts';
 
@@ -30,8 +31,8 @@ export interface JournalStoreContractOptions {
 
 /**
  * Registers the behaviour every JournalStore must have: dense seqs, reads after a seq,
- * cursors, state, stats, journal listing, meta, commit notifications, atomicity, concurrent
- * commits, closing, and (with `durable`) everything kept across close and reopen. Each test
+ * cursors, state, keyed state, stats, journal listing, meta, commit notifications, atomicity,
+ * concurrent commits, closing, and (with `durable`) everything kept across close and reopen. Each test
  * opens its own subject and closes and cleans it up after, pass or fail.
  *
  * ```ts
@@ -302,5 +303,17 @@ export function journalStoreContract(options: JournalStoreContractOptions): void
         assert.deepEqual(await store.commit(batch('a', [data(3)])), { firstSeq: 3, lastSeq: 3 });
       });
     }
+
+    keyedStateContract({
+      it,
+      store: () => store,
+      reopen: durable
+        ? async () => {
+            await store.close();
+            store = await reopenOf(subject)();
+            return store;
+          }
+        : undefined,
+    });
   });
 }
