@@ -28,6 +28,18 @@ export {
 export { consoleSink, type ConsoleSinkOptions } from './io/console-sink.ts';
 export { httpSource, type HttpSourceOptions, type HttpSourcePosition } from './io/http-source.ts';
 export type { LineFormat } from './io/format-lines.ts';
+export {
+  command,
+  commandKind,
+  type CommandBuild,
+  type CommandExit,
+  type CommandInvocation,
+  type CommandLine,
+  type CommandOptions,
+  type CommandRecord,
+  type CommandSettings,
+  type CommandSpec,
+} from './command/index.ts';
 export { createPinoLogger, PinoLogger, type PinoLoggerOptions } from './pino-logger.ts';
 export {
   configurationRecord,
