@@ -195,13 +195,15 @@ export class EffectScope implements HandlerContext {
     fn: (call: EffectCall) => T | Promise<T>,
     at: { key: string; attempt: number; options: EffectOptions<T> },
   ): Promise<T> {
+    const { timeoutMs } = at.options;
+    // Without a timeout the stage's signal is the call's: a controller and a listener per call
+    // would cost more than many calls (and warn past 10 concurrent ones).
+    if (timeoutMs === undefined) return await fn({ key: at.key, attempt: at.attempt, signal: this.signal });
     const controller = new AbortController();
     const stop = (): void => controller.abort(this.signal.reason);
     this.signal.addEventListener('abort', stop, { once: true });
-    const { timeoutMs } = at.options;
     let timer: unknown;
     const timedOut = new Promise<never>((_, reject) => {
-      if (timeoutMs === undefined) return;
       timer = this.deps.clock.setTimeout(() => {
         const error = new SluiceError(ErrorCode.Timeout, `effect "${name}" of ${this.where()} timed out after ${String(timeoutMs)} ms`, { stage: this.deps.stage });
         controller.abort(error);
