@@ -1,5 +1,7 @@
 import type { HandlerContext } from './effects.ts';
 import type { JournalRecord } from './record.ts';
+import type { Clock } from './ports.ts';
+import type { JournalStore } from './store.ts';
 
 /** What every handler can see about where it runs. */
 export interface StageContext {
@@ -12,6 +14,14 @@ export interface StageContext {
    * calls it, so that the input is read at once instead of at the next poll.
    */
   readonly wake?: () => void;
+  /** The run's clock: a stage that waits on its own (a reply timeout) waits on it, so tests drive time. */
+  readonly clock?: Clock;
+  /**
+   * A read-only view of the flow's journals, for a stage that answers from what other stages
+   * committed (the HTTP source's `reply`): records, cursors by input key, flow-level values
+   * (meta `flow` is the stored definition, with each stage's input keys) and commit notifications.
+   */
+  readonly journals?: Pick<JournalStore, 'lastSeq' | 'read' | 'cursor' | 'readMeta' | 'subscribe'>;
 }
 
 /** A malformed input found by a source; it goes to the source's error lane. */

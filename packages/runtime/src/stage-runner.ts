@@ -223,7 +223,16 @@ export abstract class StageRunner {
 
   /** The handler context for this stage. */
   protected context(): StageContext {
-    return { flow: this.deps.flow, stage: this.node.name, signal: this.abort.signal, wake: () => this.waker.notify() };
+    const { store, clock } = this.deps;
+    // The store's reading half only: a handler must not commit behind its stage's back.
+    const journals: NonNullable<StageContext['journals']> = {
+      lastSeq: (journal) => store.lastSeq(journal),
+      read: (journal, afterSeq, limit) => store.read(journal, afterSeq, limit),
+      cursor: (consumer, upstream) => store.cursor(consumer, upstream),
+      readMeta: (key) => store.readMeta(key),
+      subscribe: (listener) => store.subscribe(listener),
+    };
+    return { flow: this.deps.flow, stage: this.node.name, signal: this.abort.signal, wake: () => this.waker.notify(), clock, journals };
   }
 
   /** A batch collector bound to this stage and clock. */
