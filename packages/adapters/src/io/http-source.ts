@@ -8,6 +8,7 @@ import {
 import { assertBatchSize } from './batch-size.ts';
 import { IngestQueue, type HttpSourcePosition } from './http-source/ingest-queue.ts';
 import { handleIngest } from './http-source/ingest-server.ts';
+import { openReplyWaits, type ReplyWaits } from './http-source/reply-waits.ts';
 
 export type { HttpSourcePosition } from './http-source/ingest-queue.ts';
 
@@ -29,6 +30,16 @@ export interface HttpSourceOptions<T> {
   readonly maxIdempotencyKeys?: number;
   /** Maps each value of a body to the record to append; a throw refuses the request with 400. */
   readonly validate?: (value: unknown) => T;
+  /**
+   * Request/response: the name of a sink of the flow. A POST then waits until that sink has
+   * consumed everything that descends from its records (by lineage) and is answered with it;
+   * `GET <path>/<id>` looks a reply up later, also after a restart.
+   */
+  readonly reply?: string;
+  /** With `reply`: a POST not answered within this time gets 202 with its id (default 30,000). */
+  readonly replyTimeoutMs?: number;
+  /** With `reply`: requests whose replies are kept in memory for GET (default 10,000; older ones are traced again). */
+  readonly maxKeptReplies?: number;
 }
 
 /**
@@ -46,12 +57,33 @@ export interface HttpSourceOptions<T> {
  * survive restarts; an older key is forgotten, and its retry appends again. The key alone
  * identifies the request: a retry with another body gets the first answer.
  *
+ * With `reply: 'sinkName'`, a POST is answered once the sink has consumed everything that
+ * descends from the request's records, traced through each journal record's `cause`:
+ * `200 { id, seqs, results }`, `results` being the payloads the sink received, in order (a
+ * flatMap's several outputs, none for a record filtered out); `422 { id, seqs, error,
+ * failures, results }` when a record went to an error lane on the way; after `replyTimeoutMs`,
+ * `202 { id, seqs, status: 'pending' }` with `Location: <path>/<id>`. `GET <path>/<id>` answers
+ * the same from the journals (202 while pending, 404 for an id this source never appended);
+ * the id is `<first seq>-<last seq>`, so it holds across restarts. Waits run on the run's
+ * clock; they wake on the commits of the stages on the way and poll every 250 ms besides. A
+ * `reply` that names no sink of the flow reading from this source fails the stage at open
+ * with FlowDefinitionError naming it, before the server listens.
+ *
  * The server listens from `open` to `close` (a stop closes it); the source never ends by itself.
  */
 export function httpSource<T = unknown>(options: HttpSourceOptions<T>): SourceHandler<T, HttpSourcePosition> {
   return {
     async open(position: HttpSourcePosition | undefined, context): Promise<SourceReader<T, HttpSourcePosition>> {
-      const reader = new HttpReader<T>(options, position, context.wake);
+      const replies =
+        options.reply === undefined
+          ? undefined
+          : await openReplyWaits(context, {
+              sink: options.reply,
+              timeoutMs: options.replyTimeoutMs ?? 30_000,
+              pollMs: 250,
+              maxRoots: options.maxKeptReplies ?? 10_000,
+            });
+      const reader = new HttpReader<T>(options, position, context.wake, replies);
       await reader.listen();
       return reader;
     },
@@ -62,11 +94,13 @@ class HttpReader<T> implements SourceReader<T, HttpSourcePosition> {
   readonly #options: HttpSourceOptions<T>;
   readonly #queue: IngestQueue;
   readonly #server: Server;
+  readonly #replies: ReplyWaits | undefined;
   #position: HttpSourcePosition;
   #closed = false;
 
-  constructor(options: HttpSourceOptions<T>, position: HttpSourcePosition | undefined, wake: (() => void) | undefined) {
+  constructor(options: HttpSourceOptions<T>, position: HttpSourcePosition | undefined, wake: (() => void) | undefined, replies: ReplyWaits | undefined) {
     this.#options = options;
+    this.#replies = replies;
     this.#position = position ?? { seq: 0, keys: [] };
     const acceptTimeoutMs = options.acceptTimeoutMs ?? 5000;
     this.#queue = new IngestQueue(position, {
@@ -84,6 +118,7 @@ class HttpReader<T> implements SourceReader<T, HttpSourcePosition> {
         wake?.(); // read now, not at the stage's next poll
         return answer;
       },
+      ...(replies === undefined ? {} : { reply: replies }),
     };
     this.#server = createServer((req, res) => {
       handleIngest(routes, req, res).catch(() => {
@@ -121,6 +156,8 @@ class HttpReader<T> implements SourceReader<T, HttpSourcePosition> {
     if (this.#closed) return;
     this.#closed = true;
     this.#queue.close();
+    // Who waits for a reply gets its id: the results stay in the journals for a GET later.
+    this.#replies?.close();
     await new Promise<void>((resolve) => {
       this.#server.close(() => {
         resolve();

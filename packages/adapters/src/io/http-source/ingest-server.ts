@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { IngestAnswer } from './ingest-queue.ts';
 import { parseBody } from './parse-body.ts';
+import { parseRequestId, sendJson as send, sendReply, type ReplyRoutes } from './reply-answer.ts';
 
 /** What the request handler of an HTTP source needs. */
 export interface IngestRoutes {
@@ -10,17 +11,23 @@ export interface IngestRoutes {
   readonly retryAfterSeconds: number;
   readonly validate: (value: unknown) => unknown;
   readonly submit: (records: readonly unknown[], key: string | undefined) => Promise<IngestAnswer>;
+  /** With `reply`: a POST waits for the sink's results, and `GET <path>/<id>` looks them up. */
+  readonly reply?: ReplyRoutes;
 }
 
 /** The body is over the limit. */
 class BodyTooLarge extends Error {}
 
 /**
- * Answers one request: `POST <path>` ingests (202 once durable, 400, 413, 503), other methods
+ * Answers one request: `POST <path>` ingests (202 once durable, 400, 413, 503; with `reply`,
+ * the sink's results: see {@link sendReply}), `GET <path>/<id>` looks a reply up, other methods
  * on the path get 405, other paths 404. Every answer is JSON; errors are `{ error }`.
  */
 export async function handleIngest(routes: IngestRoutes, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const path = (req.url ?? '/').split('?')[0];
+  if (routes.reply !== undefined && path?.startsWith(`${routes.path}/`) === true) {
+    return lookup(routes, routes.reply, path.slice(routes.path.length + 1), req, res);
+  }
   if (path !== routes.path) return send(res, 404, { error: `no such path: ${path ?? ''} (POST to ${routes.path})` });
   if (req.method !== 'POST') return send(res, 405, { error: `method ${req.method ?? ''} is not allowed: use POST` }, { allow: 'POST' });
   let body: Buffer;
@@ -35,8 +42,19 @@ export async function handleIngest(routes: IngestRoutes, req: IncomingMessage, r
   if ('problem' in parsed) return send(res, 400, parsed.problem);
   const key = req.headers['idempotency-key'];
   const answer = await routes.submit(parsed.records, typeof key === 'string' && key !== '' ? key : undefined);
+  if (answer.status === 202 && routes.reply !== undefined) {
+    return sendReply(res, routes.path, answer.seqs, await routes.reply.wait(...answer.seqs));
+  }
   if (answer.status === 202) return send(res, 202, { seqs: answer.seqs });
   return send(res, 503, { error: answer.error }, { 'retry-after': String(routes.retryAfterSeconds) });
+}
+
+/** `GET <path>/<id>`: the reply of an earlier request, from the journals. */
+async function lookup(routes: IngestRoutes, reply: ReplyRoutes, id: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  if (req.method !== 'GET') return send(res, 405, { error: `method ${req.method ?? ''} is not allowed: use GET` }, { allow: 'GET' });
+  const seqs = parseRequestId(id);
+  if (seqs === undefined) return send(res, 404, { error: `no request ${id} (an id is "<first seq>-<last seq>")` });
+  return sendReply(res, routes.path, seqs, await reply.lookup(...seqs));
 }
 
 /** The body, refused as soon as it (or its declared length) is over `max` bytes. */
@@ -65,11 +83,4 @@ function readBody(req: IncomingMessage, max: number): Promise<Buffer> {
     });
     req.on('error', reject);
   });
-}
-
-function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  if (res.headersSent) return;
-  const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...headers });
-  res.end(text);
 }
