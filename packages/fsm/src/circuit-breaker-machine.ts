@@ -1,4 +1,6 @@
-import { assign, setup, type SnapshotFrom } from 'xstate';
+import { assign, createActor, setup, type Actor, type SnapshotFrom } from 'xstate';
+import type { Clock } from '@sluice/core';
+import type { InspectionObserver } from './pipeline-actor.ts';
 
 /**
  * States of a stage's circuit breaker:
@@ -16,6 +18,8 @@ export type CircuitState = 'closed' | 'open' | 'half-open';
  */
 export type CircuitBreakerEvent =
   | { readonly type: 'TRIAL_STARTED' }
+  /** A trial call ended with neither verdict (cancelled, or the record was bad): its trial is free again. */
+  | { readonly type: 'TRIAL_ABANDONED' }
   | { readonly type: 'CALL_SUCCEEDED'; readonly trial: boolean }
   | { readonly type: 'CALL_FAILED'; readonly at: number; readonly trial: boolean };
 
@@ -63,7 +67,7 @@ export const circuitBreakerMachine = setup({
   guards: {
     trips: ({ context }) => context.consecutiveFailures + 1 >= context.threshold,
     trialLeft: ({ context }) => context.trials < context.halfOpenCalls,
-    isTrial: ({ event }) => event.type !== 'TRIAL_STARTED' && event.trial,
+    isTrial: ({ event }) => (event.type === 'CALL_SUCCEEDED' || event.type === 'CALL_FAILED') && event.trial,
     closes: ({ context, event }) =>
       event.type === 'CALL_SUCCEEDED' && event.trial && context.successes + 1 >= context.halfOpenCalls,
   },
@@ -109,6 +113,7 @@ export const circuitBreakerMachine = setup({
       entry: assign({ trials: 0, successes: 0 }),
       on: {
         TRIAL_STARTED: { guard: 'trialLeft', actions: assign({ trials: ({ context }) => context.trials + 1 }) },
+        TRIAL_ABANDONED: { actions: assign({ trials: ({ context }) => Math.max(0, context.trials - 1) }) },
         CALL_SUCCEEDED: [
           { guard: 'closes', target: 'closed' },
           { guard: 'isTrial', actions: assign({ successes: ({ context }) => context.successes + 1 }) },
@@ -131,9 +136,36 @@ export function circuitAdmits(snapshot: CircuitBreakerSnapshot): 'call' | 'trial
   return snapshot.can({ type: 'TRIAL_STARTED' }) ? 'trial' : 'reject';
 }
 
-/** How long from `now` until an open breaker lets trial calls through (0 when it is not open). */
+/**
+ * How long a call the breaker rejected at `now` should wait before it asks again: while open,
+ * until it lets trial calls through; while half-open with every trial out, a whole `openMs`
+ * (the trials decide by then); 0 when closed.
+ */
 export function circuitRetryAfterMs(snapshot: CircuitBreakerSnapshot, now: number): number {
   const { openedAt, openMs } = snapshot.context;
+  if (snapshot.value === 'half-open') return openMs;
   if (snapshot.value !== 'open' || openedAt === undefined) return 0;
   return Math.max(0, openedAt + openMs - now);
+}
+
+/** A circuit breaker actor. */
+export type CircuitBreakerActor = Actor<typeof circuitBreakerMachine>;
+
+/** Options of {@link createCircuitBreakerActor}. */
+export interface CircuitBreakerActorOptions {
+  readonly input: CircuitBreakerInput;
+  /** The clock of its open time; the system clock by default. */
+  readonly clock?: Clock;
+  /** The run's inspection observer: the Stately inspector shows the breaker beside the stages. */
+  readonly inspect?: InspectionObserver;
+}
+
+/** Creates a stage's circuit breaker actor (id `<stage>.circuit`), not yet started. */
+export function createCircuitBreakerActor(options: CircuitBreakerActorOptions): CircuitBreakerActor {
+  return createActor(circuitBreakerMachine, {
+    id: `${options.input.stage}.circuit`,
+    input: options.input,
+    ...(options.clock === undefined ? {} : { clock: options.clock }),
+    ...(options.inspect === undefined ? {} : { inspect: options.inspect }),
+  });
 }

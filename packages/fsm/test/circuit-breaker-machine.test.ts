@@ -68,6 +68,14 @@ describe('circuitBreakerMachine as pure transitions', () => {
     expect(circuitAdmits(two)).to.equal('reject');
   });
 
+  it('an abandoned trial frees its place in half-open', () => {
+    const half = apply(closed(), FAILED, FAILED, FAILED, OPEN_OVER, { type: 'TRIAL_STARTED' });
+    expect(circuitAdmits(half)).to.equal('reject');
+    const s = apply(half, { type: 'TRIAL_ABANDONED' });
+    expect(s.value).to.equal('half-open');
+    expect(circuitAdmits(s)).to.equal('trial');
+  });
+
   it('half-open closes after halfOpenCalls trial successes', () => {
     const half = apply(closed({ halfOpenCalls: 2 }), FAILED, FAILED, FAILED, OPEN_OVER, { type: 'TRIAL_STARTED' }, { type: 'TRIAL_STARTED' });
     const one = apply(half, TRIAL_SUCCEEDED);
@@ -102,6 +110,8 @@ describe('circuitBreakerMachine as pure transitions', () => {
     expect(circuitRetryAfterMs(open, 400)).to.equal(700);
     expect(circuitRetryAfterMs(open, 5000)).to.equal(0);
     expect(circuitRetryAfterMs(closed(), 0)).to.equal(0);
+    // Half-open with its trial out: ask again after a whole openMs.
+    expect(circuitRetryAfterMs(apply(open, OPEN_OVER, { type: 'TRIAL_STARTED' }), 2000)).to.equal(1000);
   });
 });
 

@@ -51,6 +51,20 @@ export type ActivityEntry =
       readonly error: Failure;
     }
   | {
+      /** The stage's circuit breaker opened (`reopened`: a trial call failed in half-open); calls fail fast for `openMs`. */
+      readonly type: 'stage.circuit.opened';
+      readonly run: string;
+      readonly stage: string;
+      readonly reopened: boolean;
+      readonly openMs: number;
+    }
+  | {
+      /** The stage's circuit breaker closed again: its trial calls succeeded. */
+      readonly type: 'stage.circuit.closed';
+      readonly run: string;
+      readonly stage: string;
+    }
+  | {
       readonly type: 'signal';
       readonly run: string;
       readonly signal: 'pause' | 'resume' | 'stop';
@@ -81,6 +95,15 @@ export type ActivityEntry =
       /** The input record the call was for, as `stage#seq`. */
       readonly input: string;
       readonly action: 'retry' | 'fail';
+    }
+  | {
+      /** A stage's notice (StageContext.note): a timer's missed ticks, say. */
+      readonly type: 'stage.notice';
+      readonly run: string;
+      readonly stage: string;
+      readonly kind: string;
+      readonly message: string;
+      readonly details?: Readonly<Record<string, unknown>>;
     }
   | { readonly type: 'drain.completed'; readonly run: string; readonly elapsedMs: number }
   | {

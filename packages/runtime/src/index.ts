@@ -37,3 +37,6 @@ export type { BatchOutput } from './batch-output.ts';
 export { intermediateJournal, type IntermediateEntry, type Intermediates } from './kinds/intermediates.ts';
 export type { StepTools } from './effects/step-tools.ts';
 export { StageRunner, type Prepared, type RunnerDeps } from './stage-runner.ts';
+export { TokenBucket, type RateLimitSettings } from './protection/token-bucket.ts';
+export { StageGuard, type GuardPermit } from './protection/stage-guard.ts';
+export type { CircuitStatus } from './protection/circuit-breaker.ts';

@@ -4,6 +4,7 @@ import { isStageFailure } from './effects/step-tools.ts';
 import { createProcessor, type Processor } from './processor.ts';
 import { StageRunner, type Prepared } from './stage-runner.ts';
 import { retryDelay } from './retry.ts';
+import { settleFailure, type GuardPermit, type StageGuard } from './protection/stage-guard.ts';
 import { UpstreamReader, type Input, type ReadResult } from './upstream-reader.ts';
 
 /**
@@ -17,6 +18,8 @@ export class ProcessRunner extends StageRunner {
   private readonly reader = new UpstreamReader(this.deps.store, this.node.name, this.node.inputs);
   private processor: Processor | undefined;
   private ended = false;
+  /** The stage's rate limit and circuit breaker, when it has either. */
+  private guard: StageGuard | undefined;
 
   override get inputs(): readonly Input[] {
     return this.reader.inputs;
@@ -93,8 +96,18 @@ export class ProcessRunner extends StageRunner {
   }
 
   /**
-   * Handles one record; returns a promise only for an asynchronous handler or a retry. A
-   * failing call is retried per the stage's retry policy, then the record goes to the error lane.
+   * Guards every handler call from now on (each attempt of a retry too): the rate limit waits
+   * for a token before it, and while the circuit breaker is open the call fails fast with a
+   * RetryableError CIRCUIT_OPEN, which the retry policy treats like any other.
+   */
+  protect(guard: StageGuard): void {
+    this.guard = guard;
+  }
+
+  /**
+   * Handles one record; returns a promise only for an asynchronous handler, a rate-limit wait
+   * or a retry. A failing call is retried per the stage's retry policy, then the record goes
+   * to the error lane.
    */
   private handle(
     processor: Processor,
@@ -103,12 +116,41 @@ export class ProcessRunner extends StageRunner {
     out: BatchOutput,
     attempt = 1,
   ): Promise<void> | undefined {
+    if (this.guard === undefined) return this.call(processor, record, input, out, attempt, undefined);
+    let admitted: GuardPermit | Promise<GuardPermit>;
+    try {
+      admitted = this.guard.admit(this.abort.signal);
+    } catch (error) {
+      return this.retryOrFail(processor, error, record, input, out, attempt, undefined);
+    }
+    if (!(admitted instanceof Promise)) return this.call(processor, record, input, out, attempt, admitted);
+    return admitted.then(
+      (permit) => this.call(processor, record, input, out, attempt, permit),
+      (error: unknown) => this.retryOrFail(processor, error, record, input, out, attempt, undefined),
+    );
+  }
+
+  /** One handler call; `permit` hears how it ended. */
+  private call(
+    processor: Processor,
+    record: JournalRecord,
+    input: Input,
+    out: BatchOutput,
+    attempt: number,
+    permit: GuardPermit | undefined,
+  ): Promise<void> | undefined {
     try {
       const pending = processor.handle(record, input.upstream, out, input.index, this.tools);
-      if (pending === undefined) return undefined;
-      return pending.catch((error: unknown) => this.retryOrFail(processor, error, record, input, out, attempt));
+      if (pending === undefined) {
+        permit?.succeeded();
+        return undefined;
+      }
+      return pending.then(
+        () => permit?.succeeded(),
+        (error: unknown) => this.retryOrFail(processor, error, record, input, out, attempt, permit),
+      );
     } catch (error) {
-      return this.retryOrFail(processor, error, record, input, out, attempt);
+      return this.retryOrFail(processor, error, record, input, out, attempt, permit);
     }
   }
 
@@ -119,10 +161,14 @@ export class ProcessRunner extends StageRunner {
     input: Input,
     out: BatchOutput,
     attempt: number,
+    permit: GuardPermit | undefined,
   ): Promise<void> | undefined {
     // A call that failed during a cancel is not a bad record: abandon the batch (see close).
-    // Nor is a store that refused an intermediate commit: that fails the stage.
-    if (this.cancelled || isStageFailure(error)) throw error;
+    // Nor is a store that refused an intermediate commit: that fails the stage. Neither says
+    // anything of what was called, so the breaker hears neither.
+    const notTheRecords = this.cancelled || isStageFailure(error);
+    if (permit !== undefined) settleFailure(permit, error, notTheRecords);
+    if (notTheRecords) throw error;
     const delay = retryDelay(this.deps.retry, error, attempt);
     if (delay === undefined) {
       this.fail(processor, error, record, input.upstream, out);

@@ -2,6 +2,7 @@ import { thrownOf, type Logger, type Metrics } from '@sluice/core';
 import { restartDelay, type PipelineSnapshot, type StageSnapshot } from '@sluice/fsm';
 import type { ActivityLog } from './activity-log.ts';
 import type { StallChange } from './liveness.ts';
+import type { CircuitChange } from './protection/protections.ts';
 
 /** What a {@link RunRecorder} writes to: one run's activity log, logger and metrics. */
 export interface RunRecorderOptions {
@@ -55,6 +56,22 @@ export class RunRecorder {
       );
       this.o.activity.record({ type: 'stage.isolated', run: this.o.runId, stage, error });
       this.o.metrics.stageIsolated(stage);
+    }
+  }
+
+  /**
+   * A stage's circuit breaker changed state (`from` undefined: it was just made): the metric follows every change; the log and the activity log hear when it opens and closes.
+   */
+  circuit(change: CircuitChange): void {
+    const { stage, from, to, openMs } = change;
+    const { activity, metrics, logger, runId: run } = this.o;
+    metrics.stageCircuit(stage, to);
+    if (to === 'open') {
+      logger.warn({ stage, openMs }, `stage "${stage}": circuit breaker opened; calls fail fast for ${String(openMs)} ms`);
+      activity.record({ type: 'stage.circuit.opened', run, stage, reopened: from === 'half-open', openMs });
+    } else if (to === 'closed' && from !== undefined) {
+      logger.info({ stage }, `stage "${stage}": circuit breaker closed`);
+      activity.record({ type: 'stage.circuit.closed', run, stage });
     }
   }
 

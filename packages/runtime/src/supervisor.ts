@@ -26,6 +26,8 @@ import { RunRecorder } from './run-recorder.ts';
 import type { RunOptions, RunSummary } from './options.ts';
 import { recover } from './recovery.ts';
 import { createRunnerSet } from './runner-set.ts';
+import { createProtections, protectRunners, withCircuits } from './protection/protections.ts';
+import type { StageGuard } from './protection/stage-guard.ts';
 import type { StageRunner } from './stage-runner.ts';
 import { watchStages, type WatchedStage } from './stage-watch.ts';
 import type { EdgeStatus, FlowStatus } from './status.ts';
@@ -47,6 +49,8 @@ export class Supervisor {
   /** The run's clock: timers, backoff and the handles' timeouts. */
   readonly clock: Clock;
   private readonly runners: ReadonlyMap<string, StageRunner>;
+  /** Rate limits and circuit breakers of the stages that have them. */
+  private readonly guards: ReadonlyMap<string, StageGuard>;
   private readonly monitor: LivenessMonitor;
   private readonly startedAt: number;
   private previousRuns = 0;
@@ -81,7 +85,14 @@ export class Supervisor {
       },
       unknownOutcome: (stage, { effect, key, input, action }) =>
         this.activity.record({ type: 'effect.unknownOutcome', run: this.runId, stage, effect, key, input: `${input.stage}#${String(input.seq)}`, action }),
+      notice: (stage, { kind, message, details }) => {
+        this.logger.info({ stage, kind, ...details }, message);
+        this.activity.record({ type: 'stage.notice', run: this.runId, stage, kind, message, ...(details === undefined ? {} : { details }) });
+      },
     });
+    const { stages, inspect } = options;
+    this.guards = createProtections({ flow, stages, inspect, clock: this.clock, onCircuit: (change) => this.recorder.circuit(change) });
+    protectRunners(flow, this.runners, this.guards);
     this.monitor = new LivenessMonitor(options.store, this.runners, this.clock, {
       checkEveryMs: options.livenessCheckMs ?? 1000,
       stallAfterMs: options.stallAfterMs ?? 30_000,
@@ -107,6 +118,7 @@ export class Supervisor {
 
   /** Starts the pipeline. */
   start(): void {
+    for (const guard of this.guards.values()) guard.start();
     this.actor.start();
     this.actor.send({ type: 'START' });
     this.logger.info({ stages: this.flow.stages.length, store: this.options.store.kind }, 'flow started');
@@ -135,7 +147,7 @@ export class Supervisor {
 
   /** The flow's status now (or as it ended). */
   async status(): Promise<FlowStatus> {
-    return flowStatus({
+    const status = flowStatus({
       flow: this.flow,
       runId: this.runId,
       state: this.actor.getSnapshot().value,
@@ -147,6 +159,7 @@ export class Supervisor {
       runners: this.runners,
       edges: await this.edges(),
     });
+    return withCircuits(status, this.guards);
   }
 
   private createActor(): PipelineActor {
@@ -264,6 +277,7 @@ export class Supervisor {
       if (this.activity.opened) await this.writeShutdown(final);
     } finally {
       this.activity.complete();
+      for (const guard of this.guards.values()) guard.stop();
       this.actor.stop();
       await this.options.afterEnd?.();
     }

@@ -64,6 +64,10 @@ export function describeActivity(entry: ActivityEntry): string {
       return `stage ${entry.stage} restarts in ${entry.delayMs} ms (restart ${entry.attempt}): ${entry.error.code}: ${entry.error.message}`;
     case 'stage.isolated':
       return `stage ${entry.stage} isolated (its downstream waits, the rest goes on): ${entry.error.code}: ${entry.error.message}`;
+    case 'stage.circuit.opened':
+      return `stage ${entry.stage}: circuit breaker ${entry.reopened ? 're-opened (a trial call failed)' : 'opened'}; calls fail fast for ${entry.openMs} ms`;
+    case 'stage.circuit.closed':
+      return `stage ${entry.stage}: circuit breaker closed`;
     case 'stage.stalled':
       return `stage ${entry.stage} stalled on ${entry.upstream}: ${entry.lag} records waiting, cursor still for ${entry.sinceMs} ms`;
     case 'stage.unstalled':
@@ -72,6 +76,8 @@ export function describeActivity(entry: ActivityEntry): string {
       return entry.action === 'retry'
         ? `stage ${entry.stage}: effect "${entry.effect}" on ${entry.input} has no journaled outcome (the run ended during the call); called again with key ${entry.key}`
         : `stage ${entry.stage}: effect "${entry.effect}" on ${entry.input} has no journaled outcome (the run ended during the call); failed into the error lane (key ${entry.key})`;
+    case 'stage.notice':
+      return `stage ${entry.stage}: ${entry.message}`;
     case 'drain.completed':
       return `drain completed after ${entry.elapsedMs} ms`;
     case 'shutdown':
