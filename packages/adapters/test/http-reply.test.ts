@@ -200,6 +200,23 @@ describe('httpSource reply', () => {
     expect(((await second.json()) as { results: unknown[] }).results).to.deep.equal([{ id: 2, total: 20 }]);
   });
 
+  it('answers a request still waiting when the flow stops 202 with its id, and the next run answers its GET', async () => {
+    await start();
+    out.hold();
+    const posting = post({ id: 1, qty: 3 });
+    await until(async () => ((await store?.read('in', 0, 1))?.length === 1 ? true : undefined), 'the record in the journal');
+    const stopping = stop();
+    const answer = await posting;
+    expect(answer.status).to.equal(202);
+    expect(answer.headers.get('location')).to.equal('/ingest/1-1');
+    out.release();
+    await stopping;
+    await start();
+    const later = await fetch(`${url}/1-1`);
+    expect(later.status).to.equal(200);
+    expect(await later.json()).to.deep.equal({ id: '1-1', seqs: [1, 1], results: [{ id: 1, total: 30 }] });
+  });
+
   it('answers a retried POST with the same Idempotency-Key with the same reply', async () => {
     await start();
     const first = await post({ id: 1, qty: 5 }, { 'idempotency-key': 'k1' });
