@@ -13,7 +13,7 @@ export const EFFECT_BATCHES = [1, 10, 100, 1000] as const;
 /** Events per run by batch size: enough for a few seconds at each, fewer with `--quick`. */
 const RECORDS: Readonly<Record<'quick' | 'full', Readonly<Record<number, number>>>> = {
   quick: { 1: 100, 10: 500, 100: 3_000, 1000: 10_000 },
-  full: { 1: 300, 10: 2_000, 100: 10_000, 1000: 50_000 },
+  full: { 1: 200, 10: 1_500, 100: 8_000, 1000: 30_000 },
 };
 
 /** What the effects suite measures. */
