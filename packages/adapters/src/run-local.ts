@@ -218,17 +218,19 @@ function runtimeOnly(options: LocalRunOptions): Partial<RunOptions> {
   return Object.fromEntries(Object.entries(options).filter(([key, value]) => !LOCAL_KEYS.has(key) && value !== undefined));
 }
 
-/** The per-stage settings the runtime applies (batch size, retry); concurrency is only recorded. */
+/** The per-stage settings the runtime applies: batch size, concurrency, retry, restart, circuit breaker and rate limit. */
 function stageOptions(stages: Readonly<Record<string, StageSettings>>): Record<string, StageOptions> {
   const options: Record<string, StageOptions> = {};
   for (const [stage, settings] of Object.entries(stages)) {
-    const { batchSize, retry, restart, concurrency } = settings;
-    if (batchSize === undefined && retry === undefined && restart === undefined && concurrency === undefined) continue;
+    const { batchSize, retry, restart, concurrency, circuitBreaker, rateLimit } = settings;
+    if (batchSize === undefined && retry === undefined && restart === undefined && concurrency === undefined && circuitBreaker === undefined && rateLimit === undefined) continue;
     options[stage] = {
       ...(batchSize === undefined ? {} : { batchSize }),
       ...(concurrency === undefined ? {} : { concurrency }),
       ...(retry === undefined ? {} : { retry }),
       ...(restart === undefined ? {} : { restart }),
+      ...(circuitBreaker === undefined ? {} : { circuitBreaker }),
+      ...(rateLimit === undefined ? {} : { rateLimit }),
     };
   }
   return options;

@@ -25,6 +25,13 @@ export const positiveInteger: Parser<number> = integer(1, Number.MAX_SAFE_INTEGE
 /** A non-negative integer. */
 export const nonNegativeInteger: Parser<number> = integer(0, Number.MAX_SAFE_INTEGER, 'a non-negative integer');
 
+/** A finite number above 0 (`0.5` allowed). */
+export const positiveNumber: Parser<number> = (raw, text) => {
+  const value = text && typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : raw;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) throw new ValueProblem('must be a positive number');
+  return value;
+};
+
 /** A TCP port; 0 picks a free one. */
 export const port: Parser<number> = integer(0, 65535, 'a port number (0-65535)');
 

@@ -92,6 +92,7 @@ export function resolveConfig(options: ResolveConfigOptions = {}): ResolvedConfi
   values['stages'] = stages;
   const config = values as unknown as SluiceConfig;
   checkPolling(config, sources, problems);
+  checkGroups(config, problems);
   problems.throwIfAny();
   return { values: config, sources, file: file.path };
 }
@@ -127,12 +128,7 @@ function apply(layer: ConfigLayer, entry: LayerEntry, into: Target): void {
   if (value === FAILED) return;
   const current = into.stages[stage] ?? {};
   const path: StageLeafSpec['path'] = spec.path;
-  into.stages[stage] =
-    path.length === 1
-      ? { ...current, [path[0]]: value }
-      : path[0] === 'retry'
-        ? { ...current, retry: { ...current.retry, [path[1]]: value } }
-        : { ...current, restart: { ...current.restart, [path[1]]: value } };
+  into.stages[stage] = path.length === 1 ? { ...current, [path[0]]: value } : { ...current, [path[0]]: { ...current[path[0]], [path[1]]: value } };
   into.sources[`stages.${stage}.${leaf}`] = layer.source;
 }
 
@@ -156,4 +152,19 @@ function checkPolling(config: SluiceConfig, sources: Readonly<Record<string, Con
     `pollMinMs (${config.pollMinMs}, from ${sources['pollMinMs'] ?? 'default'})`,
     `must not exceed pollMaxMs (${config.pollMaxMs}, from ${sources['pollMaxMs'] ?? 'default'})`,
   );
+}
+
+/** Settings of a group that only work together: a breaker needs failures and openMs, a burst its rate. */
+const REQUIRED_IN_GROUP = { circuitBreaker: ['failures', 'openMs'], rateLimit: ['perSecond'] } as const;
+
+function checkGroups(config: SluiceConfig, problems: ConfigProblems): void {
+  for (const [stage, settings] of Object.entries(config.stages)) {
+    for (const [group, required] of Object.entries(REQUIRED_IN_GROUP)) {
+      const set = settings[group as keyof typeof REQUIRED_IN_GROUP] as Readonly<Record<string, unknown>> | undefined;
+      if (set === undefined) continue;
+      const missing = required.filter((field) => set[field] === undefined && !problems.hasFailed(`stages.${stage}.${group}.${field}`));
+      if (missing.length === 0) continue;
+      problems.add(`"stages.${stage}.${group}"`, `needs ${missing.join(' and ')} too (set: ${Object.keys(set).join(', ')})`);
+    }
+  }
 }

@@ -1,3 +1,4 @@
+import type { StageOptions } from '@sluice/core';
 import type { LmdbDurability } from '../lmdb/lmdb-journal-store.ts';
 import {
   boolean,
@@ -7,6 +8,7 @@ import {
   port,
   portOrOff,
   positiveInteger,
+  positiveNumber,
   type Parser,
 } from './parsers.ts';
 
@@ -36,6 +38,15 @@ export interface RestartSettings {
   readonly onExhausted?: 'fail' | 'isolate';
 }
 
+/**
+ * A stage's circuit breaker (see StageOptions.circuitBreaker in @sluice/core). Its keys are set
+ * one by one; resolveConfig refuses a breaker without both failures and openMs.
+ */
+export type CircuitBreakerSettings = NonNullable<StageOptions['circuitBreaker']>;
+
+/** A stage's rate limit (see StageOptions.rateLimit in @sluice/core); resolveConfig refuses a burst without perSecond. */
+export type RateLimitSettings = NonNullable<StageOptions['rateLimit']>;
+
 /** Settings of one stage. */
 export interface StageSettings {
   /** Most records per batch for this stage. */
@@ -44,6 +55,8 @@ export interface StageSettings {
   readonly concurrency?: number;
   readonly retry?: RetrySettings;
   readonly restart?: RestartSettings;
+  readonly circuitBreaker?: CircuitBreakerSettings;
+  readonly rateLimit?: RateLimitSettings;
 }
 
 /** The effective configuration of a run. */
@@ -140,7 +153,9 @@ export interface StageLeafSpec {
   readonly path:
     | readonly [keyof StageSettings]
     | readonly ['retry', keyof RetrySettings]
-    | readonly ['restart', keyof RestartSettings];
+    | readonly ['restart', keyof RestartSettings]
+    | readonly ['circuitBreaker', keyof CircuitBreakerSettings]
+    | readonly ['rateLimit', keyof RateLimitSettings];
   readonly doc: string;
   readonly parse: Parser<number> | Parser<'fail' | 'isolate'>;
 }
@@ -182,6 +197,31 @@ export const STAGE_LEAVES = {
     path: ['restart', 'onExhausted'],
     doc: 'when restarts are used up or cannot help: fail the flow, or isolate the stage (fail|isolate)',
     parse: oneOf(['fail', 'isolate']),
+  },
+  'circuitBreaker.failures': {
+    path: ['circuitBreaker', 'failures'],
+    doc: 'consecutive failed handler calls that open the stage\'s circuit breaker (with openMs)',
+    parse: positiveInteger,
+  },
+  'circuitBreaker.openMs': {
+    path: ['circuitBreaker', 'openMs'],
+    doc: 'how long an open breaker makes calls fail fast (retryable CIRCUIT_OPEN) before trial calls',
+    parse: nonNegativeInteger,
+  },
+  'circuitBreaker.halfOpenCalls': {
+    path: ['circuitBreaker', 'halfOpenCalls'],
+    doc: 'trial calls of a half-open breaker; that many successes close it (default 1)',
+    parse: positiveInteger,
+  },
+  'rateLimit.perSecond': {
+    path: ['rateLimit', 'perSecond'],
+    doc: 'most handler calls per second (a token bucket on the run\'s clock)',
+    parse: positiveNumber,
+  },
+  'rateLimit.burst': {
+    path: ['rateLimit', 'burst'],
+    doc: 'calls that may go at once after a quiet spell (default 1: evenly spaced)',
+    parse: positiveInteger,
   },
 } as const satisfies Readonly<Record<string, StageLeafSpec>>;
 
