@@ -71,8 +71,8 @@ describe('command stage under SIGKILL: the child process outlives the flow', fun
       expect(exits, `input ${String(n)}: exactly one exit record`).to.have.length(1);
       expect(exits[0]).to.deep.include({ code: 0 });
     }
-    const unknown = (await activityOf(join(dir, 'data'))).filter((e) => e.type === 'effect.unknownOutcome');
-    expect(unknown.map((e) => (e.type === 'effect.unknownOutcome' ? [e.input, e.action] : []))).to.have.deep.members([
+    const unknown = (await activityOf(join(dir, 'data'))).flatMap((e) => (e.type === 'effect.unknownOutcome' ? [[e.input, e.action]] : []));
+    expect(unknown).to.have.deep.members([
       ['jobs#1', 'retry'],
       ['jobs#2', 'retry'],
     ]);
