@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
@@ -60,6 +60,16 @@ describe('command stage: killing the process group', function () {
     const errors = (await records(store, 'run')).filter((r) => r.kind === 'error');
     expect(errors).to.have.length(1);
     expect((errors[0]?.payload as { message: string }).message).to.match(/command "run" on jobs#1: .* timed out after 1000 ms/);
+  });
+
+  it('kills what a process leaves running in its group when it exits', async () => {
+    const pidfile = join(dir, 'left');
+    const runs = command('run', source('jobs', arraySource([1])), () => ({ program: process.execPath, args: [CHILD, 'leave', pidfile] }), { killGraceMs: 100 });
+    await runOn(flow('commands', [sink('out', runs, nullSink<CommandRecord>())]), store, join(dir, 'data'));
+    const grandchild = Number(readFileSync(pidfile, 'utf8'));
+    leftover = [grandchild];
+    await until(() => !alive(grandchild), 'the left-over grandchild to be killed');
+    expect((await outputByInput(store, 'run')).get(1)?.at(-1)).to.deep.include({ type: 'exit', code: 0, timedOut: false, cancelled: false });
   });
 
   it('a stop with mode cancel kills the group; the next run runs the cut-off input again', async () => {
