@@ -40,7 +40,7 @@ export interface CircuitBreakerContext {
   readonly threshold: number;
   readonly openMs: number;
   readonly halfOpenCalls: number;
-  /** Failed calls in a row while closed. */
+  /** Failed calls in a row while closed (those that opened it, while open or half-open). */
   readonly consecutiveFailures: number;
   /** Trial calls let through in this `half-open` spell. */
   readonly trials: number;
@@ -72,6 +72,7 @@ export const circuitBreakerMachine = setup({
       event.type === 'CALL_SUCCEEDED' && event.trial && context.successes + 1 >= context.halfOpenCalls,
   },
   actions: {
+    countFailure: assign({ consecutiveFailures: ({ context }) => context.consecutiveFailures + 1 }),
     /** Records when it opened (the failure's clock time) and counts the opening. */
     opens: assign(({ context, event }) => ({
       openedAt: event.type === 'CALL_FAILED' ? event.at : context.openedAt,
@@ -101,8 +102,8 @@ export const circuitBreakerMachine = setup({
       on: {
         CALL_SUCCEEDED: { actions: assign({ consecutiveFailures: 0 }) },
         CALL_FAILED: [
-          { guard: 'trips', target: 'open', actions: 'opens' },
-          { actions: assign({ consecutiveFailures: ({ context }) => context.consecutiveFailures + 1 }) },
+          { guard: 'trips', target: 'open', actions: ['countFailure', 'opens'] },
+          { actions: 'countFailure' },
         ],
       },
     },

@@ -40,6 +40,7 @@ describe('circuitBreakerMachine as pure transitions', () => {
     expect(s.value).to.equal('open');
     expect(s.context.openedAt).to.equal(42);
     expect(s.context.opened).to.equal(1);
+    expect(s.context.consecutiveFailures, 'the failures that opened it').to.equal(3);
     expect(circuitAdmits(s)).to.equal('reject');
   });
 
