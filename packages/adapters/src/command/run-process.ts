@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import type { Clock, TimerId } from '@sluice/core';
 import type { CommandInvocation, CommandSettings } from './command-kind.ts';
 import { OutputCollector, type CommandExit, type CommandLine } from './command-output.ts';
-import { processStartTime, signalGroup, type ProcessIdentity } from './process-group.ts';
+import { processStartTime, signalGroup as signalGroupOrThrow, type ProcessIdentity } from './process-group.ts';
 
 /** One process to run and what it runs under. */
 export interface ProcessRun {
@@ -26,6 +26,15 @@ export interface ProcessResult {
 }
 
 type KillReason = 'timeout' | 'cancel' | 'leftover';
+
+/** Signals a group from a timer or an event, where a throw would crash the flow: a refused signal (EPERM) changes nothing. */
+function signalGroup(pgid: number, signal: NodeJS.Signals | 0): boolean {
+  try {
+    return signalGroupOrThrow(pgid, signal);
+  } catch {
+    return false;
+  }
+}
 
 /**
  * Runs one process as the leader of its own process group (`detached`), collecting its output
@@ -79,7 +88,7 @@ export function runProcess(run: ProcessRun): Promise<ProcessResult> {
       if (run.signal.aborted) cancel();
       else run.signal.addEventListener('abort', cancel, { once: true });
     });
-    child.once('error', (error) => {
+    child.on('error', (error) => {
       // Only a spawn failure ends the run here; a failed kill surfaces as the exit it caused.
       if (child.pid !== undefined) return;
       cleanUp();
