@@ -46,6 +46,8 @@ describe('command stage under SIGKILL: the child process outlives the flow', fun
     writeFileSync(join(dir, 'hold'), '');
     const flow = startSluice(args, options);
     await until(() => exists(join(dir, 'pids-1'))() && exists(join(dir, 'pids-2'))(), 'both processes to start', 30_000);
+    // Their pids are journaled right after the spawn: wait for that, not for the children's own files only.
+    await until(() => withStore(dataDir, async (store) => (await store.read('run$effects', 0, 1000)).filter((r) => (r.payload as { value: { started?: unknown } }).value.started !== undefined).length === 2), 'both pids to be journaled');
     flow.child.kill('SIGKILL');
     const killed = await flow.exited;
     expect(killed.signal).to.equal('SIGKILL');
