@@ -130,7 +130,10 @@ export class ProcessRunner extends StageRunner {
     );
   }
 
-  /** One handler call; `permit` hears how it ended. */
+  /**
+   * One handler call; `permit` hears how it ended. A failed call's changes are rolled back here,
+   * and only here: a call the guard refused changed nothing, so it has nothing to roll back.
+   */
   private call(
     processor: Processor,
     record: JournalRecord,
@@ -139,18 +142,19 @@ export class ProcessRunner extends StageRunner {
     attempt: number,
     permit: GuardPermit | undefined,
   ): Promise<void> | undefined {
+    const failed = (error: unknown): Promise<void> | undefined => {
+      processor.rollback();
+      return this.retryOrFail(processor, error, record, input, out, attempt, permit);
+    };
     try {
       const pending = processor.handle(record, input.upstream, out, input.index, this.tools);
       if (pending === undefined) {
         permit?.succeeded();
         return undefined;
       }
-      return pending.then(
-        () => permit?.succeeded(),
-        (error: unknown) => this.retryOrFail(processor, error, record, input, out, attempt, permit),
-      );
+      return pending.then(() => permit?.succeeded(), failed);
     } catch (error) {
-      return this.retryOrFail(processor, error, record, input, out, attempt, permit);
+      return failed(error);
     }
   }
 
@@ -171,17 +175,11 @@ export class ProcessRunner extends StageRunner {
     if (notTheRecords) throw error;
     const delay = retryDelay(this.deps.retry, error, attempt);
     if (delay === undefined) {
-      this.fail(processor, error, record, input.upstream, out);
+      out.fail(error, record.payload, { stage: input.upstream, seq: record.seq });
       return undefined;
     }
-    processor.rollback();
     this.log.warn({ seq: record.seq, attempt, delayMs: delay, err: error }, `stage "${this.node.name}": attempt ${String(attempt)} failed; retrying`);
     return sleep(this.deps.clock, delay, this.abort.signal).then(() => this.handle(processor, record, input, out, attempt + 1));
-  }
-
-  private fail(processor: Processor, error: unknown, record: JournalRecord, upstream: string, out: BatchOutput): void {
-    processor.rollback();
-    out.fail(error, record.payload, { stage: upstream, seq: record.seq });
   }
 
   private end(processor: Processor, out: BatchOutput): void {
