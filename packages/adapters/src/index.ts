@@ -26,6 +26,13 @@ export {
   type JsonLinesSinkPosition,
 } from './io/json-lines-sink.ts';
 export { consoleSink, type ConsoleSinkOptions } from './io/console-sink.ts';
+export {
+  timerSource,
+  type MissedTicks,
+  type Tick,
+  type TimerPosition,
+  type TimerSourceOptions,
+} from './io/timer-source.ts';
 export { httpSource, type HttpSourceOptions, type HttpSourcePosition } from './io/http-source.ts';
 export type { LineFormat } from './io/format-lines.ts';
 export {

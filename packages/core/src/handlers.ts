@@ -14,6 +14,11 @@ export interface StageContext {
    * calls it, so that the input is read at once instead of at the next poll.
    */
   readonly wake?: () => void;
+  /**
+   * Records a notice in the run's activity log (`stage.notice`), e.g. a timer that found ticks
+   * which fell due while the flow was down, and what it did with them.
+   */
+  readonly note?: (notice: StageNotice) => void;
   /** The run's clock: a stage that waits on its own (a reply timeout) waits on it, so tests drive time. */
   readonly clock?: Clock;
   /**
@@ -22,6 +27,14 @@ export interface StageContext {
    * (meta `flow` is the stored definition, with each stage's input keys) and commit notifications.
    */
   readonly journals?: Pick<JournalStore, 'lastSeq' | 'read' | 'cursor' | 'readMeta' | 'subscribe'>;
+}
+
+/** A stage's notice for the activity log: a kind to filter on, a sentence, and details. */
+export interface StageNotice {
+  /** E.g. `timer.missed`. */
+  readonly kind: string;
+  readonly message: string;
+  readonly details?: Readonly<Record<string, unknown>>;
 }
 
 /** A malformed input found by a source; it goes to the source's error lane. */

@@ -54,6 +54,7 @@ export type {
   SourceHandler,
   SourceReader,
   StageContext,
+  StageNotice,
   StatefulHandler,
 } from './handlers.ts';
 export { deliverEach, type DeliverEachOptions, type DeliverFn } from './deliver-each.ts';

@@ -9,6 +9,7 @@ import {
   type Metrics,
   type RetryPolicy,
   type StageContext,
+  type StageNotice,
   type StageNode,
 } from '@sluice/core';
 import type { StageEvent } from '@sluice/fsm';
@@ -44,6 +45,8 @@ export interface RunnerDeps {
   countBatch(stage: string, event: Extract<StageEvent, { type: 'BATCH' }>): void;
   /** Records in the activity log what recovery did with an effect of `stage` whose outcome is unknown. */
   unknownOutcome?(stage: string, found: UnknownOutcome): void;
+  /** Records a stage's notice in the activity log. */
+  notice?(stage: string, notice: StageNotice): void;
 }
 
 /** Sends a loop event to the stage machine. */
@@ -232,7 +235,8 @@ export abstract class StageRunner {
       readMeta: (key) => store.readMeta(key),
       subscribe: (listener) => store.subscribe(listener),
     };
-    return { flow: this.deps.flow, stage: this.node.name, signal: this.abort.signal, wake: () => this.waker.notify(), clock, journals };
+    const note = (notice: StageNotice): void => this.deps.notice?.(this.node.name, notice);
+    return { flow: this.deps.flow, stage: this.node.name, signal: this.abort.signal, wake: () => this.waker.notify(), note, clock, journals };
   }
 
   /** A batch collector bound to this stage and clock. */
