@@ -3,7 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { afterEach, beforeEach, describe, it } from 'mocha';
+import { flow as defineFlow, sink, source, transform, type ErrorPayload } from '@sluice/core';
+import { SYSTEM_JOURNAL, type ActivityEntry } from '@sluice/runtime';
 import { resolveConfig } from '../src/config/resolve-config.ts';
+import { arraySource, LmdbJournalStore, run } from '../src/index.ts';
 
 const flow = { name: 'demo', stages: ['parse', 'call', 'out'] };
 
@@ -68,5 +71,34 @@ describe('configuration of circuit breakers and rate limits', () => {
     expect(problemsOf({ cwd, flow, env: {} })).to.include('did you mean "stages.call.circuitBreaker.failures"?');
     writeConfig({ stages: { call: { rateLimt: { perSecond: 1 } } } });
     expect(problemsOf({ cwd, flow, env: {} })).to.include('did you mean "stages.call.rateLimit"?');
+  });
+
+  it('a configured breaker guards the stage of a real run on LMDB: calls fail fast, the activity log says it opened', async () => {
+    let calls = 0;
+    const call = transform('call', source('parse', arraySource([1, 2, 3, 4])), (): number => {
+      calls++;
+      throw new Error('service down');
+    });
+    const dataDir = join(cwd, 'data');
+    const env = {
+      SLUICE_DATA_DIR: dataDir,
+      SLUICE_STAGES__CALL__CIRCUIT_BREAKER__FAILURES: '1',
+      SLUICE_STAGES__CALL__CIRCUIT_BREAKER__OPEN_MS: '600000',
+    };
+    const summary = await run(defineFlow('demo', [sink('out', call, { open: () => ({ write: () => 0 }) })]), {
+      logLevel: 'silent',
+      config: { cwd, env, file: false },
+    });
+    expect(summary.state).to.equal('completed');
+    expect(calls).to.equal(1);
+    const store = LmdbJournalStore.open({ path: dataDir });
+    try {
+      const errors = (await store.read('call', 0, 100)).filter((r) => r.kind === 'error').map((r) => (r.payload as ErrorPayload).code);
+      expect(errors).to.deep.equal(['HANDLER_FAILED', 'CIRCUIT_OPEN', 'CIRCUIT_OPEN', 'CIRCUIT_OPEN']);
+      const activity = (await store.read(SYSTEM_JOURNAL, 0, 1000)).map((r) => r.payload as ActivityEntry);
+      expect(activity.find((e) => e.type === 'stage.circuit.opened')).to.deep.include({ stage: 'call', reopened: false, openMs: 600_000 });
+    } finally {
+      await store.close();
+    }
   });
 });
