@@ -1,6 +1,7 @@
 import { flow, sink, source, transform, type Flow, type HandlerContext, type SourceHandler } from '@sluice/core';
 import { LmdbJournalStore } from '@sluice/adapters';
 import { run } from '@sluice/runtime';
+import { countingStore, type WriteCount } from './counting-store.ts';
 import type { EffectsSpec } from './effects-scenario.ts';
 import type { Meter } from './meter.ts';
 import type { Pacer } from './pacer.ts';
@@ -19,20 +20,35 @@ export interface EffectsRun {
   readonly target: Target;
 }
 
+/** What the effects flow reports besides the meter's figures. */
+export interface EffectsFlowStats {
+  /** The sink's mean records per batch. */
+  readonly recordsPerBatch: number;
+  /** The transform's batches, and its durable writes: intents, outcomes and batch commits. */
+  readonly batches: number;
+  readonly writes: WriteCount;
+}
+
 /**
  * The effects scenario on LMDB with its default durability (fsync per commit): a source
  * of the pacer's records, a transform `call` that makes three calls per event, and a sink
- * that meters. Resolves with the sink's mean records per batch.
+ * that meters. The transform's commits (its journal and its side journal `call$effects`)
+ * are counted and timed.
  */
-export async function runEffectsFlow(ctx: EffectsRun): Promise<number> {
-  const store = LmdbJournalStore.open({ path: ctx.path });
+export async function runEffectsFlow(ctx: EffectsRun): Promise<EffectsFlowStats> {
+  const lmdb = LmdbJournalStore.open({ path: ctx.path });
+  const { store, count } = countingStore(lmdb, (journal) => journal === 'call' || journal === 'call$effects');
   try {
     const summary = await run(effectsFlow(ctx), { store, batchSize: ctx.spec.batch });
     if (summary.state !== 'completed') throw new Error(`the flow ended ${summary.state}`);
-    const stage = summary.stages['sink'];
-    return stage === undefined || stage.batches === 0 ? 0 : stage.in / stage.batches;
+    const sink = summary.stages['sink'];
+    return {
+      recordsPerBatch: sink === undefined || sink.batches === 0 ? 0 : sink.in / sink.batches,
+      batches: summary.stages['call']?.batches ?? 0,
+      writes: count,
+    };
   } finally {
-    await store.close();
+    await lmdb.close();
   }
 }
 

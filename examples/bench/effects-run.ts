@@ -1,6 +1,6 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { runEffectsFlow } from './effects-flow.ts';
+import { runEffectsFlow, type EffectsFlowStats } from './effects-flow.ts';
 import { CALLS_PER_EVENT, type EffectsResult, type EffectsSpec } from './effects-scenario.ts';
 import { Meter } from './meter.ts';
 import { Pacer } from './pacer.ts';
@@ -19,9 +19,9 @@ export async function runEffectsScenario(spec: EffectsSpec): Promise<EffectsResu
   const meter = new Meter(spec.records, 1);
   const sampler = new RssSampler();
   const cpu = process.cpuUsage();
-  let recordsPerBatch: number;
+  let stats: EffectsFlowStats;
   try {
-    recordsPerBatch = await runEffectsFlow({ spec, path, pacer, meter, target });
+    stats = await runEffectsFlow({ spec, path, pacer, meter, target });
   } finally {
     target.close();
     await rm(path, { recursive: true, force: true });
@@ -37,7 +37,9 @@ export async function runEffectsScenario(spec: EffectsSpec): Promise<EffectsResu
     eventsPerSec,
     effectsPerSec: eventsPerSec * CALLS_PER_EVENT,
     cpuUsPerEvent: (used.user + used.system) / spec.records,
-    recordsPerBatch,
+    recordsPerBatch: stats.recordsPerBatch,
+    writesPerBatch: stats.batches === 0 ? 0 : stats.writes.writes / stats.batches,
+    msPerWrite: stats.writes.writes === 0 ? 0 : stats.writes.ms / stats.writes.writes,
     calls: target.calls,
     memory,
   };

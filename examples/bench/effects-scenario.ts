@@ -45,6 +45,10 @@ export interface EffectsResult {
   readonly cpuUsPerEvent: number;
   /** The sink's mean records per batch. */
   readonly recordsPerBatch: number;
+  /** The transform's durable writes per batch: intents and outcomes (grouped) and the batch commit. */
+  readonly writesPerBatch: number;
+  /** Mean time from asking one of those writes to its being durable, ms. */
+  readonly msPerWrite: number;
   /** Calls the in-process receiver took (the HTTP receiver counts its own). */
   readonly calls: number;
   readonly memory: MemoryPeak;

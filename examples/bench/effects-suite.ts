@@ -33,6 +33,9 @@ export interface EffectsRow {
   readonly eventsPerSec: Spread;
   readonly effectsPerSec: Spread;
   readonly cpuUsPerEvent: Spread;
+  /** Medians: the transform's durable writes per batch, and ms per write. */
+  readonly writesPerBatch: number;
+  readonly msPerWrite: number;
 }
 
 /**
@@ -103,6 +106,16 @@ export function aggregateEffects(results: readonly EffectsResult[]): EffectsRow[
     if (first === undefined) throw new Error('empty group');
     const of = (pick: (r: EffectsResult) => number): Spread => spread(runs.map(pick));
     const { receiver, mode, batch, records } = first.spec;
-    return { receiver, mode, batch, records, eventsPerSec: of((r) => r.eventsPerSec), effectsPerSec: of((r) => r.effectsPerSec), cpuUsPerEvent: of((r) => r.cpuUsPerEvent) };
+    return {
+      receiver,
+      mode,
+      batch,
+      records,
+      eventsPerSec: of((r) => r.eventsPerSec),
+      effectsPerSec: of((r) => r.effectsPerSec),
+      cpuUsPerEvent: of((r) => r.cpuUsPerEvent),
+      writesPerBatch: of((r) => r.writesPerBatch).median,
+      msPerWrite: of((r) => r.msPerWrite).median,
+    };
   });
 }
