@@ -135,6 +135,36 @@ describe('circuit breaker of a stage', () => {
     await store.close();
   });
 
+  it('with concurrency, calls already made when it opens finish and count once; later ones fail fast', async () => {
+    const store = createMemoryJournalStore();
+    let calls = 0;
+    const call = transform(
+      'call',
+      source('nums', items([1, 2, 3, 4, 5, 6])),
+      async (): Promise<number> => {
+        calls++;
+        await Promise.resolve();
+        throw new Error('down');
+      },
+      { circuitBreaker: { failures: 2, openMs: 60_000 }, concurrency: 4 },
+    );
+    const handle = run(flow('concurrent', [sink('out', call, collect([]))]), { store, clock: new SimulatedClock() });
+    await handle;
+    expect(calls).to.equal(4);
+    const errors = await errorsOf(store, 'call');
+    expect(errors.map((e) => [e.input, e.code])).to.deep.equal([
+      [1, 'HANDLER_FAILED'],
+      [2, 'HANDLER_FAILED'],
+      [3, 'HANDLER_FAILED'],
+      [4, 'HANDLER_FAILED'],
+      [5, 'CIRCUIT_OPEN'],
+      [6, 'CIRCUIT_OPEN'],
+    ]);
+    const opened = (await activityTypes(store)).filter((t) => t === 'stage.circuit.opened');
+    expect(opened).to.have.length(1);
+    await store.close();
+  });
+
   it('takes its settings from configuration (stages.<name>.circuitBreaker), the DSL option winning', async () => {
     const store = createMemoryJournalStore();
     let calls = 0;
