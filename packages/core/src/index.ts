@@ -80,6 +80,7 @@ export {
   type StatefulSpec,
 } from './kinds/transform.ts';
 export { firstKind, joinKind, type FirstSpec, type JoinStageSpec } from './kinds/join.ts';
+export { delay, delayKind, type DelayBy, type DelaySpec } from './kinds/delay.ts';
 export {
   filter,
   flatMap,

@@ -8,3 +8,4 @@ import './map.ts';
 import './route.ts';
 import './stateful.ts';
 import './join.ts';
+import './delay.ts';
