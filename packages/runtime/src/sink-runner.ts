@@ -1,7 +1,10 @@
 import {
   ErrorCode,
   InvalidStateError,
+  RetryableError,
   SluiceError,
+  TerminalError,
+  sleep,
   type JournalRecord,
   type Lineage,
   type SinkBatch,
@@ -10,6 +13,7 @@ import {
   type StageNode,
 } from '@sluice/core';
 import { isStageFailure } from './effects/step-tools.ts';
+import { settleFailure, type GuardPermit, type StageGuard } from './protection/stage-guard.ts';
 import type { BatchOutput } from './batch-output.ts';
 import { snapshot, StageRunner, type Prepared } from './stage-runner.ts';
 import { UpstreamReader, type Input, type InputBatch, type ReadResult } from './upstream-reader.ts';
@@ -24,6 +28,7 @@ export class SinkRunner extends StageRunner {
   private readonly reader = new UpstreamReader(this.deps.store, this.node.name, this.node.inputs);
   private writer: SinkWriter<unknown, unknown> | undefined;
   private ended = false;
+  private guard: StageGuard | undefined;
 
   override get inputs(): readonly Input[] {
     return this.reader.inputs;
@@ -63,6 +68,16 @@ export class SinkRunner extends StageRunner {
       ends: read.endsNow,
       onCommitted: this.reader.advancer(read),
     };
+  }
+
+  /**
+   * Guards every write from now on. The rate limit waits for a token before it; a failed write
+   * (other than a TerminalError, which refuses a record) counts against the breaker and is
+   * written again, and while the breaker is open the sink waits: records stay in its input,
+   * none goes to the error lane for a sick service.
+   */
+  protect(guard: StageGuard): void {
+    this.guard = guard;
   }
 
   protected override async release(): Promise<void> {
@@ -106,7 +121,8 @@ export class SinkRunner extends StageRunner {
       context: (index) => this.tools.context(itemAt(items, index).cause),
       fail: (index, error) => failed.push({ item: itemAt(items, index), error }),
     };
-    const position = await writer.write(items.map((item) => item.record.payload), batch);
+    const values = items.map((item) => item.record.payload);
+    const position = this.guard === undefined ? await writer.write(values, batch) : await this.guarded(this.guard, () => writer.write(values, batch));
     for (const { error } of failed) {
       // A refused intermediate commit or a cancel says nothing about the record.
       if (isStageFailure(error)) throw error;
@@ -114,6 +130,30 @@ export class SinkRunner extends StageRunner {
     }
     for (const { item, error } of failed) out.fail(error, item.record.payload, item.cause);
     return position;
+  }
+
+  /** Writes through the guard, waiting while the breaker is open and writing again after a failure of the service. */
+  private async guarded<T>(guard: StageGuard, write: () => Promise<T> | T): Promise<T> {
+    const { signal } = this.abort;
+    for (;;) {
+      let permit: GuardPermit;
+      try {
+        permit = await guard.admit(signal);
+      } catch (error) {
+        if (!(error instanceof RetryableError) || error.code !== ErrorCode.CircuitOpen) throw error;
+        await sleep(this.deps.clock, Math.max(1, error.retryAfterMs), signal);
+        continue;
+      }
+      try {
+        const result = await write();
+        permit.succeeded();
+        return result;
+      } catch (error) {
+        settleFailure(permit, error, this.cancelled);
+        if (this.cancelled || error instanceof TerminalError || isSinkFailure(error) || isStageFailure(error)) throw error;
+        this.log.warn({ err: error }, `stage "${this.node.name}": write failed; writing again through its circuit breaker`);
+      }
+    }
   }
 
   /**

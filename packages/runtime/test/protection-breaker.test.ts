@@ -205,9 +205,9 @@ describe('circuit breaker of a stage', () => {
     expect(() => run(flow('bad2', [sink('out', limited, collect([]))]), { store })).to.throw(/stage "limited".*rateLimit\.perSecond/);
   });
 
-  it('refuses protection on a stage kind whose calls it cannot guard (a sink), naming it', () => {
+  it('refuses protection on a stage kind whose calls it cannot guard (a source), naming it', () => {
     const store = createMemoryJournalStore();
-    const out = sink('out', source('nums', items([1])), collect([]), { circuitBreaker: { failures: 1, openMs: 10 } });
-    expect(() => run(flow('sinky', [out]), { store })).to.throw(/stage "out".*sink/);
+    const out = sink('out', source('nums', items([1]), { circuitBreaker: { failures: 1, openMs: 10 } }), collect([]));
+    expect(() => run(flow('sourcy', [out]), { store })).to.throw(/stage "nums".*source/);
   });
 });

@@ -75,7 +75,7 @@ export function protectRunners(flow: Flow, runners: ReadonlyMap<string, unknown>
     if (!isProtectable(runner)) {
       const kind = flow.stages.find((s) => s.name === stage)?.kind ?? 'unknown';
       throw new FlowDefinitionError(
-        `stage "${stage}" sets circuitBreaker or rateLimit, which its kind "${kind}" does not apply yet (sinks, sources and kinds with their own runner); set them on the transform that makes the calls`,
+        `stage "${stage}" sets circuitBreaker or rateLimit, which its kind "${kind}" does not apply (sources, and kinds with their own runner); set them on the stage that makes the calls`,
         stage,
       );
     }
