@@ -29,6 +29,7 @@ export class ProcessRunner extends StageRunner {
     await this.reader.load();
     this.ended = await this.journalEnded();
     this.processor = createProcessor(this.node, await this.deps.store.loadState(this.node.name));
+    await this.processor.start?.(this.tools);
   }
 
   protected override get overlaps(): boolean {

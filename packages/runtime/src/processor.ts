@@ -18,6 +18,11 @@ export interface Processor {
     inputIndex: number,
     steps: StepTools,
   ): Promise<void> | void;
+  /**
+   * Called once when the stage starts (and after each restart), before the first record: a
+   * kind that recovers what a crashed run left behind (a command's orphaned processes) does it here.
+   */
+  start?(steps: StepTools): Promise<void>;
   /** Emits what the stage owes when all its inputs have ended. */
   end(out: BatchOutput): void;
   /** The state to commit with this batch; undefined when the stage keeps none. */

@@ -28,9 +28,14 @@ export class CommandProcessor implements Processor {
 
   constructor(private readonly node: StageNode<CommandSpec>) {}
 
-  async handle(record: JournalRecord, upstream: string, out: BatchOutput, _index: number, steps: StepTools): Promise<void> {
+  /** At the stage's start: kills the process groups a crashed run left running, before any input is read. */
+  start(steps: StepTools): Promise<void> {
     this.recovery ??= this.recover(steps);
-    await this.recovery;
+    return this.recovery;
+  }
+
+  async handle(record: JournalRecord, upstream: string, out: BatchOutput, _index: number, steps: StepTools): Promise<void> {
+    await this.start(steps);
     const input = { stage: upstream, seq: record.seq };
     const tries = (this.tries.get(record) ?? 0) + 1;
     this.tries.set(record, tries);
