@@ -1,3 +1,4 @@
+import type { CircuitStatus } from './protection/circuit-breaker.ts';
 import type { StageKind } from '@sluice/core';
 
 /** One input edge of a stage: how far behind its upstream it is. */
@@ -32,6 +33,8 @@ export interface StageStatus {
   /** Clock time of the stage loop's last turn. */
   readonly heartbeatAt: number | undefined;
   readonly inputs: readonly EdgeStatus[];
+  /** The circuit breaker, on a stage that has one. */
+  readonly circuit?: CircuitStatus;
 }
 
 /** A running flow: topology, each stage's state, counts and lag. */

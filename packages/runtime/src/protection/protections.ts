@@ -1,7 +1,7 @@
 import { FlowDefinitionError, type Clock, type Flow, type StageNode, type StageOptions } from '@sluice/core';
 import type { CircuitState, InspectionObserver } from '@sluice/fsm';
 import type { FlowStatus, StageStatus } from '../status.ts';
-import { CircuitBreaker, type CircuitStatus } from './circuit-breaker.ts';
+import { CircuitBreaker } from './circuit-breaker.ts';
 import { StageGuard } from './stage-guard.ts';
 import { TokenBucket } from './token-bucket.ts';
 
@@ -86,7 +86,7 @@ export function protectRunners(flow: Flow, runners: ReadonlyMap<string, unknown>
 /** `status` with each protected stage's breaker state (`circuit`), as `/flow` shows it. */
 export function withCircuits(status: FlowStatus, guards: ReadonlyMap<string, StageGuard>): FlowStatus {
   if (guards.size === 0) return status;
-  const stages = status.stages.map((stage): StageStatus & { readonly circuit?: CircuitStatus } => {
+  const stages = status.stages.map((stage): StageStatus => {
     const circuit = guards.get(stage.name)?.circuit();
     return circuit === undefined ? stage : { ...stage, circuit };
   });
