@@ -136,7 +136,7 @@ describe('examples/jobs: job requests over HTTP run as commands', function () {
   });
 
   it('SIGKILLed while a sleep runs: the restart finishes it exactly once and GET by id answers', async () => {
-    const answer = await post({ task: 'sleep', seconds: 3 });
+    const answer = await post({ task: 'sleep', seconds: 4 });
     expect(answer.status).to.equal(202);
     const seq = answer.body.seqs?.[0] ?? 0;
     // The process is journaled as started (its pid in the intent) before the flow is killed.
