@@ -102,6 +102,24 @@ describe('examples/jobs: job requests over HTTP run as commands', function () {
     expect(answer.body.results?.[0]).to.deep.equal({ type: 'line', stream: 'stdout', line: '4 poem.txt' });
   });
 
+  it('a job sent again with the same Idempotency-Key gets the first answer and runs once', async () => {
+    const send = async (): Promise<Answer> => {
+      const response = await fetch(base, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'idempotency-key': 'job-42' },
+        body: JSON.stringify({ task: 'echo', args: ['once'] }),
+      });
+      return { status: response.status, location: null, body: (await response.json()) as Answer['body'] };
+    };
+    const first = await send();
+    const again = await send();
+    expect(first.status).to.equal(200);
+    expect(again).to.deep.equal(first);
+    const seq = first.body.seqs?.[0];
+    const exits = (await journal(dataDir, 'run')).filter((r) => r.cause?.seq === seq && (r.payload as CommandRecord).type === 'exit');
+    expect(exits).to.have.length(1);
+  });
+
   it('an unknown task or bad arguments are refused with 400 and the reason, nothing appended', async () => {
     const before = (await journal(dataDir, 'jobs')).length;
     const unknown = await post({ task: 'rm', args: ['-rf', '/'] });
