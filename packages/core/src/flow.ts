@@ -32,6 +32,10 @@ export function flow(name: string, sinks: readonly SinkRef[]): Flow {
   const order = validateGraph(name, graph);
   const byName = new Map(nodes.map((n) => [n.name, n]));
   const stages = order.map((stage) => byName.get(stage)).filter((n) => n !== undefined);
+  for (const node of stages) {
+    const [problem] = node.type.validateInFlow?.(node, { name, stages }) ?? [];
+    if (problem !== undefined) throw problem;
+  }
   return { name, stages, definitionHash: hashGraph(name, graph) };
 }
 

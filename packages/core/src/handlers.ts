@@ -1,5 +1,7 @@
 import type { HandlerContext } from './effects.ts';
 import type { JournalRecord } from './record.ts';
+import type { FlowDefinitionError } from './errors.ts';
+import type { FlowShape } from './stage-node.ts';
 import type { Clock } from './ports.ts';
 import type { JournalStore } from './store.ts';
 
@@ -72,6 +74,11 @@ export interface SourceReader<T, TPosition> {
 
 /** A source handler: opened at the last committed position (undefined on the first run). */
 export interface SourceHandler<T, TPosition = unknown> {
+  /**
+   * What is wrong with this source in its flow (`stage` is its name), each error naming the
+   * stage: checked when the flow is defined, before anything runs.
+   */
+  validateInFlow?(stage: string, flow: FlowShape): readonly FlowDefinitionError[];
   open(
     position: TPosition | undefined,
     context: StageContext,

@@ -58,7 +58,7 @@ export type {
   StatefulHandler,
 } from './handlers.ts';
 export { deliverEach, type DeliverEachOptions, type DeliverFn } from './deliver-each.ts';
-export type { Edge, JoinKey, RetryPolicy, StageKind, StageNode, StageOptions } from './stage-node.ts';
+export type { Edge, FlowShape, JoinKey, RetryPolicy, StageKind, StageNode, StageOptions } from './stage-node.ts';
 export type { BuiltinStageKind, StageType } from './stage-node.ts';
 export {
   defineStageKind,

@@ -43,6 +43,12 @@ export interface StageOptions {
   readonly rateLimit?: { readonly perSecond: number; readonly burst?: number };
 }
 
+/** A flow as its stages' flow-level checks see it: its name and its stages, upstreams first. */
+export interface FlowShape {
+  readonly name: string;
+  readonly stages: readonly StageNode[];
+}
+
 /** An edge into a stage: the upstream node and, for route outputs, the port read. */
 export interface Edge {
   readonly from: StageNode;
@@ -63,6 +69,11 @@ export interface StageType<TSpec = unknown> {
   ports(node: StageNode<TSpec>): number;
   /** What is wrong with a node of this kind (e.g. its number of inputs), each error naming the stage. */
   validate?(node: StageNode<TSpec>): readonly FlowDefinitionError[];
+  /**
+   * What is wrong with a node of this kind given the whole flow (e.g. a stage it names that is
+   * not there), each error naming the stage; checked once the graph itself is valid.
+   */
+  validateInFlow?(node: StageNode<TSpec>, flow: FlowShape): readonly FlowDefinitionError[];
 }
 
 /**

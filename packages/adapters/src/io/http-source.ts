@@ -9,6 +9,7 @@ import { assertBatchSize } from './batch-size.ts';
 import { IngestQueue, type HttpSourcePosition } from './http-source/ingest-queue.ts';
 import { handleIngest } from './http-source/ingest-server.ts';
 import { openReplyWaits, type ReplyWaits } from './http-source/reply-waits.ts';
+import { checkReply } from './http-source/reply-check.ts';
 
 export type { HttpSourcePosition } from './http-source/ingest-queue.ts';
 
@@ -73,6 +74,7 @@ export interface HttpSourceOptions<T> {
  */
 export function httpSource<T = unknown>(options: HttpSourceOptions<T>): SourceHandler<T, HttpSourcePosition> {
   return {
+    validateInFlow: (stage, flow) => (options.reply === undefined ? [] : checkReply(stage, options.reply, flow)),
     async open(position: HttpSourcePosition | undefined, context): Promise<SourceReader<T, HttpSourcePosition>> {
       const replies =
         options.reply === undefined

@@ -12,4 +12,6 @@ export const sourceKind: StageType<SourceSpec> = defineStageKind<SourceSpec>({
   name: 'source',
   source: true,
   ports: () => 1,
+  // A source's handler may name other stages (the HTTP source's reply sink): it checks them.
+  validateInFlow: (node, flow) => node.spec.handler.validateInFlow?.(node.name, flow) ?? [],
 });
