@@ -9,14 +9,14 @@ import {
 
 /**
  * Collects one batch's outputs: data, error-lane records and EOF, in order. Data records carry
- * the time their batch was handled: the clock is read when the batch starts and again after
- * every asynchronous handler call (`tick`), not once per record.
+ * the time they were made, read from the clock when the batch starts and again by the first
+ * record after an asynchronous handler call started (`expire`), not once per record.
  */
 export class BatchOutput {
   readonly records: Envelope[] = [];
   data = 0;
   errors = 0;
-  private at: number;
+  private at: number | undefined;
 
   constructor(
     private readonly stage: string,
@@ -30,9 +30,14 @@ export class BatchOutput {
     this.at = this.now();
   }
 
+  /** An asynchronous call started: what it emits when it ends reads the clock then. */
+  expire(): void {
+    this.at = undefined;
+  }
+
   /** Appends a data record. One object literal per shape: no spreads on the hot path. */
   emit(payload: unknown, cause: Lineage | undefined, port?: number): void {
-    const at = this.at;
+    const at = (this.at ??= this.now());
     let record: Envelope;
     if (cause === undefined) {
       record = port === undefined ? { kind: 'data', at, payload } : { kind: 'data', at, payload, port };

@@ -153,6 +153,8 @@ export class ProcessRunner extends StageRunner {
         permit?.succeeded();
         return undefined;
       }
+      // Its records are stamped when it ends (a command's exit, an effect's answer), not when it began.
+      out.expire();
       return pending.then(() => permit?.succeeded(), failed);
     } catch (error) {
       return failed(error);
