@@ -289,8 +289,15 @@ export abstract class StageRunner {
         this.deps.metrics.batch(this.node.name, sample);
       });
     };
-    const before = this.steps.idle();
-    const committing = before === undefined ? write() : before.then(write);
+    // After the step's intermediates: handed to the store first (commits land in call order),
+    // so the batch often shares their transaction, and it fails if they did not land.
+    const before = this.steps.beforeBatch();
+    let committing: Promise<void>;
+    if (before === undefined) committing = write();
+    else {
+      before.landed.catch(() => undefined);
+      committing = before.issued.then(() => Promise.all([write(), before.landed])).then(() => undefined);
+    }
     this.committing = committing;
     return committing;
   }

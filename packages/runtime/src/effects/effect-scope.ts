@@ -69,11 +69,13 @@ export interface UnknownOutcome {
  * (outcome), so a re-run of the call finds both.
  *
  * Why this is exactly once per outcome: the intent is durable (the store's commit resolves
- * once it is) before `fn` runs, and the outcome is durable before the handler goes on, so
- * the batch that commits the handler's output comes after both. A crash before the outcome
- * commit leaves an intent alone: recovery knows the call may have happened and follows
- * `onUnknownOutcome`, with the same key. A crash after it leaves the outcome, which every
- * re-run returns without calling.
+ * once it is) before `fn` runs. The outcome is written with the stage's next write (the next
+ * effect's intent, or the batch commit that carries the handler's output), in the same or an
+ * earlier transaction, so whatever comes after an effect, the next one or the output, is never
+ * durable without its outcome. A crash before the outcome lands leaves an intent alone:
+ * recovery knows the call may have happened and follows `onUnknownOutcome`, with the same key.
+ * A crash after it leaves the outcome, which every re-run returns without calling. This costs
+ * each handler call one durable write per effect plus the batch's, not two per effect.
  */
 export class EffectScope implements HandlerContext {
   private ordinal = 0;
@@ -241,8 +243,14 @@ export class EffectScope implements HandlerContext {
     );
   }
 
-  private record(n: number, outcome: Outcome): Promise<void> {
-    return this.deps.steps.commit(this.input, 2 * n + 1, outcome);
+  /**
+   * Journals an outcome with the stage's next write (the next effect's intent, or the batch
+   * commit) rather than in one of its own: a crash before it lands leaves the intent alone,
+   * which recovery treats as a call whose outcome is unknown, as for a crash during the call.
+   */
+  private async record(n: number, outcome: Outcome): Promise<void> {
+    const { steps } = this.deps;
+    await (steps.defer === undefined ? steps.commit(this.input, 2 * n + 1, outcome) : steps.defer(this.input, 2 * n + 1, outcome));
   }
 
   private where(): string {

@@ -36,6 +36,10 @@ export function stepTools(deps: EffectDeps): StepTools {
       steps.commit(input, ordinal, payload).catch((error: unknown) => {
         throw markStageFailure(error);
       }),
+    defer: (input, ordinal, payload) =>
+      (steps.defer === undefined ? steps.commit(input, ordinal, payload) : steps.defer(input, ordinal, payload))?.catch((error: unknown) => {
+        throw markStageFailure(error);
+      }),
   };
   const effects: EffectDeps = { ...deps, steps: marked };
   return {

@@ -14,10 +14,19 @@ export interface Intermediates {
   recall(input: Lineage, ordinal: number): Promise<unknown>;
   /**
    * Commits `payload` under (input, ordinal) and resolves once the store has it; one already
-   * committed under that key is kept and `payload` dropped. Waits for the stage's batch
-   * commit in flight: intermediates of a batch land after the batch before it.
+   * committed under that key is kept and `payload` dropped. It lands after every commit the
+   * stage handed the store before it (the store lands commits in call order); after a batch
+   * commit that failed, it fails too.
    */
   commit(input: Lineage, ordinal: number, payload: unknown): Promise<void>;
+  /**
+   * Like `commit`, but written with the next write the stage makes (the next commit asked, or
+   * its batch commit, in the same transaction when the store allows) instead of one of its own;
+   * `recall` sees it at once. For a record whose loss in a crash costs only a repeat that is
+   * allowed anyway (an effect's outcome: without it, recovery calls again with the same key).
+   * Returns undefined when deferred, else the promise of a plain commit.
+   */
+  defer?(input: Lineage, ordinal: number, payload: unknown): Promise<void> | undefined;
   /**
    * The records whose inputs may not be committed yet (those after the stage's cursor over its
    * side journal), in commit order: what a kind scans when the stage starts, to find calls a
@@ -49,6 +58,7 @@ interface Asked {
 }
 
 interface Entry {
+  /** Infinity while deferred: not written yet. */
   readonly seq: number;
   readonly input: Lineage;
   readonly ordinal: number;
@@ -67,6 +77,16 @@ export class IntermediateLog implements Intermediates {
   private map: Map<string, Entry> | undefined;
   /** Commits asked for and not yet written. */
   private buffer: Asked[] = [];
+  /** Deferred records (in the map, with seq Infinity) that ride with the next write. */
+  private deferred: IntermediateEntry[] = [];
+  /** Commits and deferrals asked so far, and how many of them the store has been handed. */
+  private asked = 0;
+  private issued = 0;
+  /** Batch commits waiting for the writes asked before them to be handed to the store. */
+  private waiters: { readonly upTo: number; readonly resolve: () => void; readonly reject: (error: unknown) => void }[] = [];
+  /** Failed writes so far, and the last one's error: a batch behind one fails with it. */
+  private failures = 0;
+  private failure: unknown;
   /** The write loop, while it runs. */
   private flushing: Promise<void> | undefined;
   private pending = 0;
@@ -78,7 +98,7 @@ export class IntermediateLog implements Intermediates {
     private readonly store: JournalStore,
     private readonly stage: string,
     private readonly clock: Clock,
-    /** The stage's batch commit in flight, if any. */
+    /** The stage's batch commit in flight, if any: one that failed fails what follows it. */
     private readonly batchInFlight: () => Promise<void> | undefined,
   ) {}
 
@@ -95,8 +115,41 @@ export class IntermediateLog implements Intermediates {
     return new Promise<void>((resolve, reject) => {
       this.buffer.push({ input, ordinal, payload, resolve, reject });
       this.pending++;
+      this.asked++;
       this.flushing ??= this.flush();
     });
+  }
+
+  defer(input: Lineage, ordinal: number, payload: unknown): Promise<void> | undefined {
+    const entries = this.map;
+    // Not loaded yet (nothing recalled first): a plain commit.
+    if (entries === undefined) return this.commit(input, ordinal, payload);
+    const key = keyOf(input, ordinal);
+    if (entries.has(key)) return undefined;
+    entries.set(key, { seq: Infinity, input, ordinal, value: payload });
+    this.deferred.push({ input, ordinal, payload });
+    this.asked++;
+    return undefined;
+  }
+
+  /**
+   * What the batch commit waits for: `issued` once every intermediate asked before it has been
+   * handed to the store (which lands commits in the order it is called, so the batch can follow
+   * at once, often in the same transaction), `landed` once they are written; undefined when
+   * nothing is asked. Deferred records are written now.
+   */
+  beforeBatch(): { readonly issued: Promise<void>; readonly landed: Promise<void> } | undefined {
+    if (this.deferred.length > 0) this.flushing ??= this.flush();
+    const flushing = this.flushing;
+    if (flushing === undefined) return undefined;
+    const upTo = this.asked;
+    const failures = this.failures;
+    const issued =
+      upTo <= this.issued ? Promise.resolve() : new Promise<void>((resolve, reject) => this.waiters.push({ upTo, resolve, reject }));
+    const landed = flushing.then(() => {
+      if (this.failures > failures) throw this.failure;
+    });
+    return { issued, landed };
   }
 
   /**
@@ -106,13 +159,19 @@ export class IntermediateLog implements Intermediates {
    */
   private async flush(): Promise<void> {
     await Promise.resolve(); // calls made in this turn join the first write
-    while (this.buffer.length > 0) {
+    while (this.buffer.length > 0 || this.deferred.length > 0) {
       const group = this.buffer;
+      const late = this.deferred;
       this.buffer = [];
+      this.deferred = [];
+      const upTo = this.asked;
       try {
-        await this.write(group);
+        await this.write(late, group, upTo);
         for (const asked of group) asked.resolve();
       } catch (error) {
+        this.failures++;
+        this.failure = error;
+        this.markIssued(upTo, error);
         for (const asked of group) asked.reject(error);
       } finally {
         this.pending -= group.length;
@@ -121,35 +180,57 @@ export class IntermediateLog implements Intermediates {
     this.flushing = undefined;
   }
 
-  private async write(group: readonly Asked[]): Promise<void> {
+  /** Writes the deferred records and the asked ones not written yet, in one commit. */
+  private async write(late: readonly IntermediateEntry[], group: readonly Asked[], upTo: number): Promise<void> {
     const entries = await this.load();
-    const fresh = new Map<string, Asked>();
+    const fresh = new Map<string, IntermediateEntry>();
+    for (const entry of late) fresh.set(keyOf(entry.input, entry.ordinal), entry);
     for (const asked of group) {
       const key = keyOf(asked.input, asked.ordinal);
       if (!entries.has(key) && !fresh.has(key)) fresh.set(key, asked);
     }
-    // A failed batch commit before these fails them too: nothing lands after a failure.
-    await this.batchInFlight();
-    if (fresh.size === 0) return;
-    const at = this.clock.now();
-    const records = [...fresh.values()].map(({ input, ordinal, payload }) => {
-      const stored: Stored = { ordinal, value: payload };
-      return { kind: 'data' as const, at, payload: stored, cause: input };
-    });
-    const result = await this.store.commit({ stage: this.journal, records } satisfies CommitBatch);
-    this.lastSeq = result.lastSeq;
-    let seq = result.firstSeq;
-    for (const [key, { input, ordinal, payload }] of fresh) entries.set(key, { seq: seq++, input, ordinal, value: payload });
+    try {
+      // A batch commit that already failed fails these too: nothing lands after a failure. One
+      // still in flight is not waited for: the store lands commits in the order they are called,
+      // and the batch may itself be waiting for these (its own intermediates go first).
+      const prior = this.batchInFlight();
+      if (prior !== undefined) await Promise.race([prior, Promise.resolve()]);
+      if (fresh.size === 0) {
+        this.markIssued(upTo);
+        return;
+      }
+      const at = this.clock.now();
+      const records = [...fresh.values()].map(({ input, ordinal, payload }) => {
+        const stored: Stored = { ordinal, value: payload };
+        return { kind: 'data' as const, at, payload: stored, cause: input };
+      });
+      const committing = this.store.commit({ stage: this.journal, records } satisfies CommitBatch);
+      this.markIssued(upTo);
+      const result = await committing;
+      this.lastSeq = result.lastSeq;
+      let seq = result.firstSeq;
+      for (const [key, { input, ordinal, payload }] of fresh) entries.set(key, { seq: seq++, input, ordinal, value: payload });
+    } catch (error) {
+      // Deferred records that did not land are not there for a re-run to find.
+      for (const entry of late) entries.delete(keyOf(entry.input, entry.ordinal));
+      throw error;
+    }
+  }
+
+  /** The asks up to `upTo` have been handed to the store (or failed before, with `error`). */
+  private markIssued(upTo: number, error?: unknown): void {
+    this.issued = Math.max(this.issued, upTo);
+    const ready = this.waiters.filter((w) => w.upTo <= this.issued);
+    this.waiters = this.waiters.filter((w) => w.upTo > this.issued);
+    for (const waiter of ready) {
+      if (error === undefined) waiter.resolve();
+      else waiter.reject(error);
+    }
   }
 
   async entries(): Promise<readonly IntermediateEntry[]> {
     const entries = [...(await this.load()).values()].sort((a, b) => a.seq - b.seq);
     return entries.map(({ input, ordinal, value }) => ({ input, ordinal, payload: value }));
-  }
-
-  /** Resolves when no intermediate commit is under way; the batch commit waits for it. */
-  idle(): Promise<unknown> | undefined {
-    return this.pending === 0 ? undefined : this.flushing;
   }
 
   /**
