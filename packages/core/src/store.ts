@@ -57,6 +57,9 @@ export type CommitListener = (journal: string, lastSeq: number) => void;
  * Payloads and state are plain data: JSON values (objects, arrays, strings, finite numbers,
  * booleans, null). Other types (Set, Map, Error, BigInt, functions) may not round-trip the same
  * way in every store. A batch passed to `commit` must not change until its promise settles.
+ * Commits land in the order they are called, also when the caller does not wait for one to
+ * resolve before the next: a commit that resolved implies that every commit called before it
+ * landed or failed (a stage hands its intermediates to the store just before its batch).
  */
 export interface JournalStore {
   /** A short name of the implementation, for logs ("lmdb", "memory"). */
