@@ -218,20 +218,12 @@ function runtimeOnly(options: LocalRunOptions): Partial<RunOptions> {
   return Object.fromEntries(Object.entries(options).filter(([key, value]) => !LOCAL_KEYS.has(key) && value !== undefined));
 }
 
-/** The per-stage settings the runtime applies: batch size, concurrency, retry, restart, circuit breaker and rate limit. */
+/** The per-stage settings the runtime applies (each StageSettings key is a StageOptions key), the unset ones left out. */
 function stageOptions(stages: Readonly<Record<string, StageSettings>>): Record<string, StageOptions> {
   const options: Record<string, StageOptions> = {};
   for (const [stage, settings] of Object.entries(stages)) {
-    const { batchSize, retry, restart, concurrency, circuitBreaker, rateLimit } = settings;
-    if (batchSize === undefined && retry === undefined && restart === undefined && concurrency === undefined && circuitBreaker === undefined && rateLimit === undefined) continue;
-    options[stage] = {
-      ...(batchSize === undefined ? {} : { batchSize }),
-      ...(concurrency === undefined ? {} : { concurrency }),
-      ...(retry === undefined ? {} : { retry }),
-      ...(restart === undefined ? {} : { restart }),
-      ...(circuitBreaker === undefined ? {} : { circuitBreaker }),
-      ...(rateLimit === undefined ? {} : { rateLimit }),
-    };
+    const set = Object.entries(settings).filter(([, value]) => value !== undefined);
+    if (set.length > 0) options[stage] = Object.fromEntries(set);
   }
   return options;
 }

@@ -77,12 +77,12 @@ describe('resolveConfig', () => {
     const { values, sources } = resolveConfig({
       cwd,
       flow,
-      env: { SLUICE_STAGES__BIG_ORDERS__BATCH_SIZE: '7', SLUICE_STAGES__PARSE__RETRY__MAX_ATTEMPTS: '2' },
+      env: { SLUICE_STAGES__BIG_ORDERS__BATCH_SIZE: '7', SLUICE_STAGES__PARSE__RETRY__MAX_ATTEMPTS: '2', SLUICE_STAGES__PARSE__TIMEOUT_MS: '250' },
       flags: { stage: ['parse.retry.maxAttempts=3', 'out.concurrency=4'] },
       code: { stages: { parse: { concurrency: 2 } } },
     });
     expect(values.stages).to.deep.equal({
-      parse: { batchSize: 5, retry: { backoffMs: 100, maxAttempts: 3 }, concurrency: 2 },
+      parse: { batchSize: 5, retry: { backoffMs: 100, maxAttempts: 3 }, concurrency: 2, timeoutMs: 250 },
       'big-orders': { batchSize: 7 },
       out: { concurrency: 4 },
     });

@@ -28,6 +28,12 @@ export interface StageOptions {
    */
   readonly concurrency?: number;
   /**
+   * A deadline per handler call (transform, flatMap, route, stateful, join, command): a call
+   * that takes longer is abandoned as a retryable timeout (TIMEOUT), its signal aborted; what it
+   * answers later is dropped. The stage's retry policy then applies.
+   */
+  readonly timeoutMs?: number;
+  /**
    * A circuit breaker around the stage's handler calls: after `failures` consecutive failed
    * calls it opens, and calls fail fast with a RetryableError `CIRCUIT_OPEN` (the retry policy
    * backs off, then the record goes to the error lane) without being made; after `openMs` it

@@ -1,6 +1,6 @@
-import { sleep, type JournalRecord } from '@sluice/core';
+import { ErrorCode, SluiceError, sleep, type JournalRecord } from '@sluice/core';
 import type { BatchOutput } from './batch-output.ts';
-import { isStageFailure } from './effects/step-tools.ts';
+import { callTools, isStageFailure } from './effects/step-tools.ts';
 import { createProcessor, type Processor } from './processor.ts';
 import { StageRunner, type Prepared } from './stage-runner.ts';
 import { retryDelay } from './retry.ts';
@@ -147,6 +147,8 @@ export class ProcessRunner extends StageRunner {
       processor.rollback();
       return this.retryOrFail(processor, error, record, input, out, attempt, permit);
     };
+    const { timeoutMs } = this.deps;
+    if (timeoutMs !== undefined) return this.callWithDeadline(processor, record, input, out, timeoutMs, permit, failed);
     try {
       const pending = processor.handle(record, input.upstream, out, input.index, this.tools);
       if (pending === undefined) {
@@ -159,6 +161,62 @@ export class ProcessRunner extends StageRunner {
     } catch (error) {
       return failed(error);
     }
+  }
+
+  /**
+   * A handler call with a deadline: its own signal (aborted on the deadline and with the stage's)
+   * and its own output, appended only when it answers in time, so a call abandoned as a timeout
+   * and answering later leaves nothing behind.
+   */
+  private callWithDeadline(
+    processor: Processor,
+    record: JournalRecord,
+    input: Input,
+    out: BatchOutput,
+    timeoutMs: number,
+    permit: GuardPermit | undefined,
+    failed: (error: unknown) => Promise<void> | undefined,
+  ): Promise<void> | undefined {
+    const { clock } = this.deps;
+    const stage = this.abort.signal;
+    const call = new AbortController();
+    const withStage = (): void => call.abort(stage.reason);
+    stage.addEventListener('abort', withStage, { once: true });
+    let timer: unknown;
+    const cleanup = (): void => {
+      if (timer !== undefined) clock.clearTimeout(timer);
+      stage.removeEventListener('abort', withStage);
+    };
+    const done = (): void => {
+      cleanup();
+      out.append(into);
+      permit?.succeeded();
+    };
+    const into = this.output();
+    let pending: Promise<void> | void;
+    try {
+      pending = processor.handle(record, input.upstream, into, input.index, callTools(this.tools, call.signal));
+    } catch (error) {
+      cleanup();
+      return failed(error);
+    }
+    if (pending === undefined) {
+      done();
+      return undefined;
+    }
+    into.expire();
+    const timedOut = new Promise<never>((_, reject) => {
+      timer = clock.setTimeout(() => {
+        const where = `stage "${this.node.name}": the handler call on ${input.upstream}#${String(record.seq)}`;
+        const error = new SluiceError(ErrorCode.Timeout, `${where} timed out after ${String(timeoutMs)} ms`, { stage: this.node.name });
+        call.abort(error);
+        reject(error);
+      }, timeoutMs);
+    });
+    return Promise.race([pending, timedOut]).then(done, (error: unknown) => {
+      cleanup();
+      return failed(error);
+    });
   }
 
   private retryOrFail(

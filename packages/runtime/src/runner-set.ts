@@ -45,6 +45,7 @@ export function createRunnerSet(flow: Flow, options: RunOptions, shared: SharedD
   for (const node of flow.stages) {
     const retry = node.options.retry ?? options.stages?.[node.name]?.retry;
     const concurrency = node.options.concurrency ?? options.stages?.[node.name]?.concurrency;
+    const timeoutMs = node.options.timeoutMs ?? options.stages?.[node.name]?.timeoutMs;
     runners.set(
       node.name,
       createRunner(node, {
@@ -52,6 +53,7 @@ export function createRunnerSet(flow: Flow, options: RunOptions, shared: SharedD
         batchSize: batchSizeOf(node),
         ...(retry === undefined ? {} : { retry }),
         ...(concurrency === undefined ? {} : { concurrency }),
+        ...(timeoutMs === undefined ? {} : { timeoutMs }),
       }),
     );
   }

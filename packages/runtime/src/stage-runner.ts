@@ -39,6 +39,8 @@ export interface RunnerDeps {
   readonly retry?: RetryPolicy;
   /** Handler calls at once within a batch (stateless stages; default 1). */
   readonly concurrency?: number;
+  /** A deadline per handler call, in ms (see StageOptions.timeoutMs). */
+  readonly timeoutMs?: number;
   /** Backpressure: a stage whose lead reaches this waits for its consumers. */
   readonly maxLead: number;
   /** Counts a committed batch on the stage's machine, in whatever state it is. */

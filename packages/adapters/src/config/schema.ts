@@ -53,6 +53,8 @@ export interface StageSettings {
   readonly batchSize?: number;
   /** Handler calls at once within a batch, for stages that keep no state (transform, flatMap). */
   readonly concurrency?: number;
+  /** A deadline per handler call, in ms. */
+  readonly timeoutMs?: number;
   readonly retry?: RetrySettings;
   readonly restart?: RestartSettings;
   readonly circuitBreaker?: CircuitBreakerSettings;
@@ -166,6 +168,11 @@ export const STAGE_LEAVES = {
   concurrency: {
     path: ['concurrency'],
     doc: 'handler calls at once within a batch, for transforms and flatMaps (outputs keep input order)',
+    parse: positiveInteger,
+  },
+  timeoutMs: {
+    path: ['timeoutMs'],
+    doc: 'deadline per handler call, in ms: a longer call is abandoned as a retryable timeout',
     parse: positiveInteger,
   },
   'retry.maxAttempts': {

@@ -7,8 +7,11 @@ import { EffectScope, type EffectDeps, type UnknownOutcome } from './effect-scop
  * {@link Intermediates}) and, per input record, the handler context with durable effects.
  */
 export interface StepTools extends Intermediates {
-  /** The context of the handler call for `input`: a new one per call, counting its effects from 0. */
-  context(input: Lineage): HandlerContext;
+  /**
+   * The context of the handler call for `input`: a new one per call, counting its effects from 0.
+   * Its signal is the stage's, or `signal` for a call with a deadline of its own.
+   */
+  context(input: Lineage, signal?: AbortSignal): HandlerContext;
   /**
    * Records in the activity log what recovery did with a call whose outcome is unknown (its
    * intent was journaled, its outcome never was): a kind with its own calls (a command) says it here.
@@ -44,7 +47,7 @@ export function stepTools(deps: EffectDeps): StepTools {
   const effects: EffectDeps = { ...deps, steps: marked };
   return {
     ...marked,
-    context: (input) => new EffectScope(effects, input),
+    context: (input, signal) => new EffectScope(signal === undefined ? effects : { ...effects, signal: () => signal }, input),
     unknownOutcome: (found) => deps.unknownOutcome?.(found),
     entries: () =>
       (steps.entries?.() ?? Promise.resolve([])).catch((error: unknown) => {
@@ -55,6 +58,24 @@ export function stepTools(deps: EffectDeps): StepTools {
     get signal() {
       return deps.signal();
     },
+  };
+}
+
+/**
+ * The step tools of one handler call that has its own signal (a deadline): its handler context
+ * and `signal` are the call's, aborted on the deadline as well as with the stage.
+ */
+export function callTools(tools: StepTools, signal: AbortSignal): StepTools {
+  return {
+    recall: (input, ordinal) => tools.recall(input, ordinal),
+    commit: (input, ordinal, payload) => tools.commit(input, ordinal, payload),
+    defer: (input, ordinal, payload) => (tools.defer === undefined ? tools.commit(input, ordinal, payload) : tools.defer(input, ordinal, payload)),
+    context: (input) => tools.context(input, signal),
+    unknownOutcome: (found) => tools.unknownOutcome(found),
+    entries: () => tools.entries(),
+    clock: tools.clock,
+    log: tools.log,
+    signal,
   };
 }
 

@@ -12,6 +12,8 @@ export function statefulProcessor(node: StageNode<StatefulSpec>, saved: unknown)
   const { handler } = node.spec;
   let state = saved === undefined ? handler.init() : saved;
   let committed = state;
+  /** Counts step calls and rollbacks: a late answer of an earlier call is told apart. */
+  let calls = 0;
   const emitsState = handler.output === undefined && handler.onEof === undefined;
   const emit = (input: JournalRecord, upstream: string, out: BatchOutput): void => {
     const cause = { stage: upstream, seq: input.seq };
@@ -26,9 +28,12 @@ export function statefulProcessor(node: StageNode<StatefulSpec>, saved: unknown)
   return {
     handle: (input, upstream, out, _index, steps) => {
       committed = state;
+      const call = ++calls;
       const next = handler.step(state, input.payload, input, steps.context({ stage: upstream, seq: input.seq }));
       if (isPromise(next)) {
         return next.then((value) => {
+          // A step abandoned (its deadline passed, it was rolled back) must not answer into the state.
+          if (call !== calls) return;
           state = value;
           emit(input, upstream, out);
         });
@@ -44,6 +49,7 @@ export function statefulProcessor(node: StageNode<StatefulSpec>, saved: unknown)
     state: () => state,
     rollback: () => {
       state = committed;
+      calls++;
     },
     keepsState: true,
   };
