@@ -73,6 +73,26 @@ describe('timerSource', () => {
     ]);
   });
 
+  it('keeps its due times across a pause: ticks due during it fire on resume, in order, once', async () => {
+    const clock = new SimulatedClock(0);
+    const ticks: Tick[] = [];
+    const handle = run(ticking({ everyMs: 1000, missed: 'fire-once' }, ticks), { store: createMemoryJournalStore(), clock });
+    await running(handle, 'ticks');
+    await advanceUntil(clock, () => ticks.length >= 2);
+    handle.pause('test');
+    await advanceUntil(clock, () => handle.snapshot().value === 'paused', 10);
+    const paused = ticks.length;
+    const last = ticks.at(-1)?.scheduledAt ?? 0;
+    await advanceUntil(clock, () => clock.now() >= last + 3_500, 100);
+    expect(ticks.length, 'nothing fires while paused').to.equal(paused);
+    handle.resume('test');
+    await advanceUntil(clock, () => ticks.some((t) => t.scheduledAt >= last + 4_000));
+    await finish(clock, handle, true);
+    const after = ticks.slice(paused).map((t) => t.scheduledAt - last);
+    expect(after.slice(0, 4), 'the ticks due during the pause, then the next').to.deep.equal([1000, 2000, 3000, 4000]);
+    expect(new Set(ticks.map((t) => t.tick)).size).to.equal(ticks.length);
+  });
+
   it('refuses bad options when the flow is defined', () => {
     expect(() => timerSource({ cron: '61 * * * *' })).to.throw(/cron "61 \* \* \* \*" is invalid/);
     expect(() => timerSource({ cron: '* * * * *', timezone: 'Mars/Olympus' })).to.throw(/invalid/);

@@ -89,6 +89,24 @@ describe('delay', () => {
     expect(errors[1]).to.match(/no date/);
   });
 
+  it('holds records through a pause: one due during the pause fires on resume, not before', async () => {
+    const clock = new SimulatedClock(0);
+    const out: Fired<number>[] = [];
+    let next = 1;
+    const src = live(() => (next <= 2 ? [next++] : []), () => false); // never ends: a draining flow cannot pause
+    const handle = run(flow('d', [sink('out', delay('wait', source('in', src), { until: (n: number) => n * 10_000 }), timed(clock, out))]), { store, clock });
+    await advanceUntil(clock, () => out.length >= 1, 100);
+    handle.pause('test');
+    await advanceUntil(clock, () => handle.snapshot().value === 'paused', 10);
+    await advanceUntil(clock, () => clock.now() >= 30_000, 1_000);
+    expect(out.map((f) => f.value), 'nothing fires while paused').to.deep.equal([1]);
+    handle.resume('test');
+    await advanceUntil(clock, () => out.length >= 2, 10);
+    await Promise.all([handle.stop('graceful'), advanceUntil(clock, ended(handle), 1)]);
+    expect(out.map((f) => f.value)).to.deep.equal([1, 2]);
+    expect(out[1]?.at, 'due at 20 s, during the pause: fires at the resume').to.be.within(30_000, 30_100);
+  });
+
   it('keeps pending records across a stop and a restart; they fire at their due time, once', async () => {
     const clock = new SimulatedClock(0);
     const fed: number[] = [];
