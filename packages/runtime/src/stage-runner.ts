@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import {
   errorMessage,
   toFailure,
@@ -51,6 +52,17 @@ export interface RunnerDeps {
   notice?(stage: string, notice: StageNotice): void;
 }
 
+/**
+ * The stage's abort controller. Every call in flight (a deadline, an effect's timeout, a
+ * command) listens on its signal, so with `concurrency: n` it has many listeners by design:
+ * no leak warning past ten.
+ */
+function stageAbort(): AbortController {
+  const controller = new AbortController();
+  setMaxListeners(0, controller.signal);
+  return controller;
+}
+
 /** Sends a loop event to the stage machine. */
 export type Report = (event: StageEvent) => void;
 
@@ -92,7 +104,7 @@ export abstract class StageRunner {
   protected readonly log: Logger;
   protected readonly waker: Waker;
   /** Aborted on a cancel and when the stage fails; a restart opens the handler with a new one. */
-  protected abort = new AbortController();
+  protected abort = stageAbort();
   protected report: Report = () => undefined;
   /** Clock time of the loop's last turn: the stage's heartbeat. */
   heartbeatAt: number | undefined;
@@ -203,7 +215,7 @@ export abstract class StageRunner {
     } catch (error) {
       this.log.warn({ err: error }, `stage "${this.node.name}": releasing the handler after a failure failed: ${errorMessage(error)}`);
     }
-    this.abort = new AbortController();
+    this.abort = stageAbort();
   }
 
   /**
