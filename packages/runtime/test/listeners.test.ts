@@ -4,7 +4,7 @@ import { run } from '@sluice/runtime';
 import { collect, items } from './support/handlers.ts';
 
 /** The process warnings emitted while `work` runs (a warning comes a tick after its cause). */
-async function warningsDuring(work: () => Promise<unknown>): Promise<string[]> {
+async function warningsDuring(work: () => PromiseLike<unknown>): Promise<string[]> {
   const seen: string[] = [];
   const listen = (warning: Error): void => void seen.push(`${warning.name}: ${warning.message}`);
   process.on('warning', listen);
