@@ -81,6 +81,7 @@ export {
 } from './kinds/transform.ts';
 export { firstKind, joinKind, type FirstSpec, type JoinStageSpec } from './kinds/join.ts';
 export { delay, delayKind, type DelayBy, type DelaySpec } from './kinds/delay.ts';
+export { keyed, keyedKind, type KeyedHandler, type KeyedSpec, type KeyedUpdate } from './kinds/keyed.ts';
 export {
   filter,
   flatMap,

@@ -9,3 +9,4 @@ import './route.ts';
 import './stateful.ts';
 import './join.ts';
 import './delay.ts';
+import './keyed.ts';

@@ -1,0 +1,162 @@
+import { checkKeyedKey, compareKeys, keyedKind, type KeyedChange, type KeyedSpec, type StageNode } from '@sluice/core';
+import { StageRunner, type Prepared } from '../stage-runner.ts';
+import { UpstreamReader, type Input } from '../upstream-reader.ts';
+import { registerStageRunner } from './registry.ts';
+
+/** Committed key states kept in memory at most (hot keys are read once; changed ones stay until committed). */
+const CACHE_KEYS = 100_000;
+/** Keys read per scan at EOF. */
+const EOF_PAGE = 1000;
+
+/**
+ * Runs a keyed stage: reads a batch, loads the states of its keys that are not in memory (one
+ * point read each), folds each record into its key's state, and commits the outputs, the cursor
+ * and the changed keys' states in one transaction. A batch's cost follows the keys it touched,
+ * not how many the stage holds.
+ */
+export class KeyedRunner extends StageRunner {
+  private readonly reader = new UpstreamReader(this.deps.store, this.node.name, this.node.inputs);
+  /** Committed states by key, most recently used last (a Map keeps insertion order). */
+  private readonly cache = new Map<string, unknown>();
+  private ended = false;
+
+  override get inputs(): readonly Input[] {
+    return this.reader.inputs;
+  }
+
+  override async initialize(): Promise<void> {
+    await this.reader.load();
+    this.ended = await this.journalEnded();
+    // A restart reads the committed states again: what was in memory may not have committed.
+    this.cache.clear();
+  }
+
+  /** A batch's states build on the one before it. */
+  protected override get overlaps(): boolean {
+    return false;
+  }
+
+  protected override async prepare(): Promise<Prepared | 'idle' | 'ended'> {
+    if (this.ended) return 'ended';
+    const read = await this.reader.read(this.deps.batchSize);
+    if (!read.moved && !read.endsNow) return 'idle';
+    const { handler } = (this.node as StageNode<KeyedSpec>).spec;
+    const started = performance.now();
+    const out = this.output();
+    const keys: (string | undefined)[] = [];
+    for (const { input, records } of read.batches) {
+      for (const record of records) {
+        try {
+          const key = String(handler.key(record.payload, record));
+          checkKeyedKey(this.node.name, key);
+          keys.push(key);
+        } catch (error) {
+          keys.push(undefined);
+          out.fail(error, record.payload, { stage: input.upstream, seq: record.seq });
+        }
+      }
+    }
+    await this.load(keys);
+    const changed = new Map<string, unknown>();
+    let i = 0;
+    for (const { input, records } of read.batches) {
+      for (const record of records) {
+        const key = keys[i++];
+        if (key === undefined) continue;
+        const cause = { stage: input.upstream, seq: record.seq };
+        const before = changed.has(key) ? changed.get(key) : this.cache.has(key) ? this.cache.get(key) : handler.init(key);
+        try {
+          const state = handler.step(before, record.payload, record);
+          const value = handler.output === undefined ? { key, state } : handler.output(state, record.payload, key);
+          changed.set(key, state);
+          if (value !== undefined) out.emit(snapshotOf(value), cause);
+        } catch (error) {
+          out.fail(error, record.payload, cause);
+        }
+      }
+    }
+    if (read.endsNow) {
+      await this.emitAtEof(changed, out);
+      out.eof();
+      this.ended = true;
+    }
+    const keyed: KeyedChange[] = [...changed].map(([key, value]) => ({ key, value }));
+    const advance = this.reader.advancer(read);
+    return {
+      batch: { stage: this.node.name, records: out.records, cursors: read.cursors, ...(keyed.length === 0 ? {} : { keyed }) },
+      inCount: read.count,
+      out,
+      handlerMs: performance.now() - started,
+      ends: read.endsNow,
+      onCommitted: () => {
+        advance();
+        for (const [key, value] of changed) this.remember(key, value);
+      },
+    };
+  }
+
+  protected override release(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  /** Reads the committed states of the batch's keys that are not in memory. */
+  private async load(keys: readonly (string | undefined)[]): Promise<void> {
+    const missing = new Set<string>();
+    for (const key of keys) if (key !== undefined && !this.cache.has(key)) missing.add(key);
+    const { store } = this.deps;
+    const states = await Promise.all([...missing].map((key) => store.getKeyed(this.node.name, key)));
+    let i = 0;
+    for (const key of missing) {
+      const state = states[i++];
+      if (state !== undefined) this.remember(key, state);
+    }
+  }
+
+  /** Keeps a committed state, dropping the least recently used beyond the bound. */
+  private remember(key: string, state: unknown): void {
+    this.cache.delete(key);
+    this.cache.set(key, state);
+    if (this.cache.size <= CACHE_KEYS) return;
+    const oldest = this.cache.keys().next();
+    if (oldest.done !== true) this.cache.delete(oldest.value);
+  }
+
+  /** `onEof` for every key, in key order: the committed states, with this batch's changes over them. */
+  private async emitAtEof(changed: ReadonlyMap<string, unknown>, out: ReturnType<StageRunner['output']>): Promise<void> {
+    const { handler } = (this.node as StageNode<KeyedSpec>).spec;
+    const onEof = handler.onEof;
+    if (onEof === undefined) return;
+    const emit = (key: string, state: unknown): void => {
+      try {
+        const value = onEof(state, key);
+        if (value !== undefined) out.emit(snapshotOf(value), undefined);
+      } catch (error) {
+        out.fail(error, { key, state });
+      }
+    };
+    const fresh = [...changed.keys()].sort(compareKeys);
+    let after: string | undefined;
+    for (;;) {
+      const page = await this.deps.store.scanKeyed(this.node.name, { ...(after === undefined ? {} : { after }), limit: EOF_PAGE });
+      for (const { key, value } of page) {
+        // Keys first seen in this batch, in order among the stored ones.
+        while (fresh.length > 0 && compareKeys(fresh[0] ?? '', key) < 0) {
+          const next = fresh.shift() ?? '';
+          emit(next, changed.get(next));
+        }
+        if (fresh[0] === key) fresh.shift();
+        emit(key, changed.has(key) ? changed.get(key) : value);
+        after = key;
+      }
+      if (page.length < EOF_PAGE) break;
+    }
+    for (const key of fresh) emit(key, changed.get(key));
+  }
+}
+
+/** A copy of an object output: a later step that changes the state in place must not rewrite it. */
+function snapshotOf(value: unknown): unknown {
+  return typeof value === 'object' && value !== null ? structuredClone(value) : value;
+}
+
+registerStageRunner(keyedKind, (node, deps) => new KeyedRunner(node, deps));
