@@ -54,6 +54,7 @@ export function keyed<S, T, O = KeyedUpdate<S>>(
   if (typeof handler.key !== 'function' || typeof handler.step !== 'function' || typeof handler.init !== 'function') {
     throw new FlowDefinitionError(`keyed "${name}" needs key, init and step functions`, name);
   }
-  const spec: KeyedSpec = { handler: handler as unknown as KeyedHandler<unknown, unknown, unknown> };
+  // The runtime sees the handler with its types erased, as every kind's spec.
+  const spec = { handler } as unknown as KeyedSpec;
   return stageRef<O>(stageNode(keyedKind, { name, inputs: [upstream.edge], spec, options }));
 }

@@ -124,11 +124,10 @@ export class KeyedRunner extends StageRunner {
   /** `onEof` for every key, in key order: the committed states, with this batch's changes over them. */
   private async emitAtEof(changed: ReadonlyMap<string, unknown>, out: ReturnType<StageRunner['output']>): Promise<void> {
     const { handler } = (this.node as StageNode<KeyedSpec>).spec;
-    const onEof = handler.onEof;
-    if (onEof === undefined) return;
+    if (handler.onEof === undefined) return;
     const emit = (key: string, state: unknown): void => {
       try {
-        const value = onEof(state, key);
+        const value = handler.onEof?.(state, key);
         if (value !== undefined) out.emit(snapshotOf(value), undefined);
       } catch (error) {
         out.fail(error, { key, state });
