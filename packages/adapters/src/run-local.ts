@@ -1,4 +1,5 @@
 import {
+  errorMessage,
   type Flow,
   type JournalStore,
   type Logger,
@@ -8,6 +9,7 @@ import {
 import type { InspectionObserver } from '@sluice/fsm';
 import { run as runWith, type PipelineHandle, type RunOptions } from '@sluice/runtime';
 import { startStatelyInspector, type StatelyInspector } from './inspect/stately-inspector.ts';
+import { openControlEndpoint, type ControlEndpoint } from './control/control-endpoint.ts';
 import { resolveConfig, type CodeConfig, type ConfigInput, type ResolvedConfig } from './config/resolve-config.ts';
 import { RUNTIME_KEYS, TOP_KEYS, type SluiceConfig, type StageSettings } from './config/schema.ts';
 import type { ListeningOpsServer } from './http/ops-server.ts';
@@ -96,7 +98,9 @@ function runtimeValues(values: SluiceConfig): Partial<RunOptions> {
  * prom-client metrics; its port is bound before recovery touches the data directory: a taken
  * port from the defaults (the CLI's 9464) falls back to a free one with a warning, a taken
  * port the user asked for rejects the handle with a one-line CONFIG error and nothing written.
- * With `inspect` on in the configuration it attaches the Stately inspector. The endpoints
+ * With `inspect` on in the configuration it attaches the Stately inspector. A run on LMDB also
+ * opens the data directory's control endpoint (recorded in its `CONTROL` file) that
+ * `sluice signal` reaches. The endpoints
  * answer from just before the first stage; the servers and a store it opened are closed when
  * the run ends. Throws a CONFIG SluiceError for a bad configuration value.
  * Awaiting the handle waits for the end of the run. It installs no signal handlers: see
@@ -147,6 +151,9 @@ function start(args: StartArgs): PipelineHandle {
   const { flow, options, config, log, metrics, inspect, inspector, owned } = args;
   const { values } = config;
   const { afterEnd, beforeStart } = options;
+  // A run on LMDB holds that directory's lock, so it may own the directory's control endpoint.
+  const controlDir = args.store instanceof LmdbJournalStore ? args.store.path : undefined;
+  let control: ControlEndpoint | undefined;
   const listening =
     values.metricsPort === 'off'
       ? undefined
@@ -181,12 +188,14 @@ function start(args: StartArgs): PipelineHandle {
         endpoints.inspector = await inspector.ready;
         log.info({ url: endpoints.inspector }, `Stately inspector: open ${endpoints.inspector}`);
       }
+      // After recovery, so the lock is held: `sluice signal <data-dir>` reaches this run.
+      if (controlDir !== undefined) control = await openControl(controlDir, handle, log);
       options.onEndpoints?.(endpoints);
       await beforeStart?.();
     },
     afterEnd: async () => {
       try {
-        await Promise.all([closeListening(listening), inspector?.close()]);
+        await Promise.all([closeListening(listening), inspector?.close(), control?.close()]);
       } finally {
         try {
           await owned?.close();
@@ -197,6 +206,16 @@ function start(args: StartArgs): PipelineHandle {
     },
   });
   return handle;
+}
+
+/** The control endpoint; a run goes on without one (with a warning) when its socket cannot listen. */
+async function openControl(dir: string, handle: PipelineHandle, log: Logger): Promise<ControlEndpoint | undefined> {
+  try {
+    return await openControlEndpoint({ dir, handle });
+  } catch (error) {
+    log.warn({ err: error }, `no control endpoint (sluice signal will not reach this run): ${errorMessage(error)}`);
+    return undefined;
+  }
 }
 
 async function closeListening(listening: Promise<ListeningOpsServer> | undefined): Promise<void> {

@@ -22,6 +22,11 @@ const COMMANDS: readonly CommandEntry[] = [
     load: async () => (await import('./commands/status-command.ts')).statusCommand,
   },
   {
+    name: 'signal',
+    summary: 'pause, resume or stop the run going on in a data directory: signal <data-dir> pause|resume|stop',
+    load: async () => (await import('./commands/signal-command.ts')).signalCommand,
+  },
+  {
     name: 'journal',
     summary: 'print a stage journal: journal cat|tail <data-dir> <stage>',
     load: async () => (await import('./commands/journal-command.ts')).journalCommand,
