@@ -73,9 +73,10 @@ const PAGE = 10_000;
 
 /**
  * Runs `flow` for a test on a `SimulatedClock` that only the test moves, on the memory store or
- * a temporary LMDB directory. In-process commits wake stages at once, so the kit lets idle
- * stages poll and liveness checks run once a virtual minute (`pollMaxMs`, `livenessCheckMs`:
- * pass them to change it); a day of virtual time then costs milliseconds.
+ * a temporary LMDB directory. In-process commits wake stages at once, so the kit lets an idle
+ * stage poll only every 5 virtual minutes (`pollMaxMs`) and checks liveness once a virtual
+ * minute (`livenessCheckMs`); pass either to change it. A virtual day then costs about 0.1 s.
+ * Time moves only in `advance`, `until` and `stop`; `settle` lets the run work without it.
  *
  * ```ts
  * const orders = testSource<Order>();
@@ -229,7 +230,7 @@ class Kit implements TestKit {
     const { prepare } = this.#options;
     const handle = run(this.#flow, {
       logger: silentLogger,
-      pollMaxMs: 60_000,
+      pollMaxMs: 300_000,
       livenessCheckMs: 60_000,
       ...runOptions(this.#options),
       store: store.store,
