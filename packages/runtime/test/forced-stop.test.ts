@@ -121,6 +121,7 @@ describe('a forced stop (cancel) during a graceful drain', () => {
 
   it('cancels a retry backoff at once and sends nothing to the error lane', async () => {
     let failing = true;
+    let attempts = 0;
     const values = [1, 2, 3];
     const out: number[] = [];
     const build = () =>
@@ -128,15 +129,19 @@ describe('a forced stop (cancel) during a graceful drain', () => {
         sink(
           'out',
           transform('flaky', source('nums', items(values)), (n: number) => {
+            attempts += 1;
             if (failing) throw new Error('service unavailable');
             return n;
           }, { retry: { maxAttempts: 3, backoffMs: 3_600_000 } }),
           rewindingSink(out, {}),
         ),
       ]);
-    const handle = run(build(), { store });
-    await until(async () => (await store.lastSeq('nums')) >= values.length);
-    await new Promise((r) => setTimeout(r, 20)); // the first attempt failed; the backoff wait begins
+    // On a clock that never moves, the hour of backoff never ends: only the cancel ends the wait.
+    const clock = new SimulatedClock();
+    const handle = run(build(), { store, clock });
+    // The first attempt failed: its backoff wait begins in the same turn (a timer on the clock).
+    await until(() => attempts >= 1);
+    expect(attempts, 'no second attempt before the backoff').to.equal(1);
     expect((await handle.stop('cancel')).state).to.equal('stopped');
     expect(await errorsIn(store, 'flaky'), 'error-lane records in the transform').to.equal(0);
     failing = false;
