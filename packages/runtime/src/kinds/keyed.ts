@@ -3,7 +3,7 @@ import { StageRunner, type Prepared } from '../stage-runner.ts';
 import { UpstreamReader, type Input } from '../upstream-reader.ts';
 import { registerStageRunner } from './registry.ts';
 
-/** Committed key states kept in memory at most (hot keys are read once; changed ones stay until committed). */
+/** Committed key states kept in memory: up to twice this many (see KeyCache). */
 const CACHE_KEYS = 100_000;
 /** Keys read per scan at EOF. */
 const EOF_PAGE = 1000;
@@ -16,8 +16,8 @@ const EOF_PAGE = 1000;
  */
 export class KeyedRunner extends StageRunner {
   private readonly reader = new UpstreamReader(this.deps.store, this.node.name, this.node.inputs);
-  /** Committed states by key, most recently used last (a Map keeps insertion order). */
-  private readonly cache = new Map<string, unknown>();
+  /** Committed states of recently used keys. */
+  private readonly cache = new KeyCache(CACHE_KEYS);
   private ended = false;
 
   override get inputs(): readonly Input[] {
@@ -112,13 +112,9 @@ export class KeyedRunner extends StageRunner {
     }
   }
 
-  /** Keeps a committed state, dropping the least recently used beyond the bound. */
+  /** Keeps a committed state. */
   private remember(key: string, state: unknown): void {
-    this.cache.delete(key);
     this.cache.set(key, state);
-    if (this.cache.size <= CACHE_KEYS) return;
-    const oldest = this.cache.keys().next();
-    if (oldest.done !== true) this.cache.delete(oldest.value);
   }
 
   /** `onEof` for every key, in key order: the committed states, with this batch's changes over them. */
@@ -150,6 +146,42 @@ export class KeyedRunner extends StageRunner {
       if (page.length < EOF_PAGE) break;
     }
     for (const key of fresh) emit(key, changed.get(key));
+  }
+}
+
+/**
+ * Recently used key states, in two generations: new and used keys go to the young one; when it
+ * is full it becomes the old one and the old one is dropped, and a key found in the old one moves
+ * back. Every operation is O(1): no per-key least-recently-used bookkeeping (deleting a Map's
+ * oldest entries one by one leaves holes its iteration walks over).
+ */
+class KeyCache {
+  private young = new Map<string, unknown>();
+  private old = new Map<string, unknown>();
+
+  constructor(private readonly limit: number) {}
+
+  has(key: string): boolean {
+    return this.young.has(key) || this.old.has(key);
+  }
+
+  get(key: string): unknown {
+    if (this.young.has(key)) return this.young.get(key);
+    const state = this.old.get(key);
+    if (this.old.has(key)) this.set(key, state);
+    return state;
+  }
+
+  set(key: string, state: unknown): void {
+    this.young.set(key, state);
+    if (this.young.size < this.limit) return;
+    this.old = this.young;
+    this.young = new Map();
+  }
+
+  clear(): void {
+    this.young = new Map();
+    this.old = new Map();
   }
 }
 
