@@ -3,6 +3,7 @@ import { createHandle } from '@sluice/fsm';
 import { SYSTEM_JOURNAL, type ActivityEntry } from './activity.ts';
 import type { RunOptions } from './options.ts';
 import type { PipelineHandle } from './pipeline-handle.ts';
+import { withDelays } from './status.ts';
 import { Supervisor } from './supervisor.ts';
 
 /**
@@ -30,7 +31,7 @@ export function run(flow: Flow, options: RunOptions): PipelineHandle {
         seq: r.seq,
         at: r.at,
       })),
-    status: () => supervisor.status(),
+    status: async () => withDelays(await supervisor.status(), options.store),
     stage: (name) => stages.get(name)?.handle,
     pause: (source = 'api') => supervisor.signal({ type: 'PAUSE' }, source),
     resume: (source = 'api') => supervisor.signal({ type: 'RESUME' }, source),

@@ -1,5 +1,5 @@
 import type { CircuitStatus } from './protection/circuit-breaker.ts';
-import type { StageKind } from '@sluice/core';
+import type { JournalStore, StageKind } from '@sluice/core';
 
 /** One input edge of a stage: how far behind its upstream it is. */
 export interface EdgeStatus {
@@ -35,6 +35,16 @@ export interface StageStatus {
   readonly inputs: readonly EdgeStatus[];
   /** The circuit breaker, on a stage that has one. */
   readonly circuit?: CircuitStatus;
+  /** On a delay stage: the records it holds and when the first of them is due. */
+  readonly delay?: DelayStatus;
+}
+
+/** What a delay stage holds, from its keyed state (durable: the same after a restart). */
+export interface DelayStatus {
+  /** Records waiting for their due time. */
+  readonly pending: number;
+  /** Clock time (ms) the earliest pending record is due; null when none is pending. */
+  readonly nextDueAt: number | null;
 }
 
 /** A running flow: topology, each stage's state, counts and lag. */
@@ -48,4 +58,28 @@ export interface FlowStatus {
   /** Earlier runs on the same data directory. */
   readonly previousRuns: number;
   readonly stages: readonly StageStatus[];
+}
+
+/**
+ * The pending count and next due time of delay stage `stage`: its keyed state is indexed by due
+ * time, so this costs a count and the first entry, never a scan.
+ */
+export async function delayStatus(store: JournalStore, stage: string): Promise<DelayStatus> {
+  const [pending, first] = await Promise.all([store.countKeyed(stage), store.scanKeyed(stage, { limit: 1 })]);
+  const due = (first[0]?.value as { due?: unknown } | undefined)?.due;
+  return { pending, nextDueAt: typeof due === 'number' ? due : null };
+}
+
+/**
+ * `status` with each delay stage's {@link DelayStatus}, as `/flow` shows it. After the run the
+ * store may be closed: a stage whose figures cannot be read is shown without them.
+ */
+export async function withDelays(status: FlowStatus, store: JournalStore): Promise<FlowStatus> {
+  if (!status.stages.some((stage) => stage.kind === 'delay')) return status;
+  const withDelay = async (stage: StageStatus): Promise<StageStatus> => {
+    if (stage.kind !== 'delay') return stage;
+    const delay = await delayStatus(store, stage.name).catch(() => undefined);
+    return delay === undefined ? stage : { ...stage, delay };
+  };
+  return { ...status, stages: await Promise.all(status.stages.map(withDelay)) };
 }

@@ -1,11 +1,15 @@
-import { inspectDataDir, type DataDirInspection, type InputLag, type StageInspection } from '@sluice/runtime';
+import type { JournalStore } from '@sluice/core';
+import { inspectDataDir, type DataDirInspection, type InputLag, type StageInspection, type StageStatus } from '@sluice/runtime';
 import type { OpenDataDir } from './data-dir.ts';
 
 /** One input of a stage at rest: its cursor and how far the upstream journal goes. */
 export type InputAtRest = InputLag;
 
-/** A stage as its data directory shows it. */
-export type StageAtRest = StageInspection;
+/** What a delay stage holds: pending records and the earliest due time (null when none). */
+export type DelayAtRest = NonNullable<StageStatus['delay']>;
+
+/** A stage as its data directory shows it; a delay stage with what it holds. */
+export type StageAtRest = StageInspection & { readonly delay?: DelayAtRest };
 
 /** How the last run ended, from the last activity record. */
 export type LastStop =
@@ -43,9 +47,17 @@ export async function readStatus(dir: OpenDataDir): Promise<DataDirStatus> {
     lastRun: started === undefined ? undefined : { run: started.run, startedAt: started.at, pid: started.pid },
     clean: lastStop.kind === 'shutdown' && lastStop.clean,
     lastStop,
-    stages: inspection.stages,
+    stages: await Promise.all(inspection.stages.map((stage) => withDelay(dir.store, stage))),
     system: { journalLength: inspection.systemLength },
   };
+}
+
+/** A delay stage's keyed state is indexed by due time: a count and the first entry, never a scan (as `handle.status()`). */
+async function withDelay(store: JournalStore, stage: StageInspection): Promise<StageAtRest> {
+  if (stage.kind !== 'delay') return stage;
+  const [pending, first] = await Promise.all([store.countKeyed(stage.name), store.scanKeyed(stage.name, { limit: 1 })]);
+  const due = (first[0]?.value as { due?: unknown } | undefined)?.due;
+  return { ...stage, delay: { pending, nextDueAt: typeof due === 'number' ? due : null } };
 }
 
 function stopOf(inspection: DataDirInspection): LastStop {

@@ -1,7 +1,7 @@
 import { parseCommandArgs } from '../args.ts';
 import type { Command } from '../command.ts';
 import { openDataDir } from '../data-dir.ts';
-import { readStatus, type DataDirStatus } from '../read-status.ts';
+import { readStatus, type DataDirStatus, type DelayAtRest } from '../read-status.ts';
 import { count, formatTable, timestamp } from '../table.ts';
 import { terminalSafe } from '../safe-text.ts';
 
@@ -9,7 +9,8 @@ const USAGE = `usage: sluice status <data-dir> [--json]
 
 Shows what a flow data directory holds: the flow and its definition hash, how many runs it has
 seen, the last run and whether it ended with a clean shutdown, and for each stage its kind,
-journal length, record counts by kind (data, error lane, eof) and input cursors with lag.
+journal length, record counts by kind (data, error lane, eof) and input cursors with lag; for a
+delay stage, how many records it holds and when the next one is due.
 Works while a run is going on.
 
 Options:
@@ -61,6 +62,7 @@ function formatStatus(status: DataDirStatus): string[] {
       inputs.length === 0 ? '-' : inputs.join(', '),
     ]);
   }
+  const delays = status.stages.flatMap((stage) => (stage.delay === undefined ? [] : [describeDelay(stage.name, stage.delay)]));
   return [
     `flow        ${status.flow} (definition ${status.definitionHash})`,
     `data dir    ${status.dataDir}`,
@@ -69,9 +71,15 @@ function formatStatus(status: DataDirStatus): string[] {
     `shutdown    ${describeStop(status)}`,
     '',
     ...formatTable(rows, ['left', 'left', 'right', 'right', 'right', 'right', 'left']),
+    ...(delays.length === 0 ? [] : ['', ...delays]),
     '',
     `activity log: ${count(status.system.journalLength)} records (sluice log ${status.dataDir})`,
   ];
+}
+
+function describeDelay(stage: string, delay: DelayAtRest): string {
+  const next = delay.nextDueAt === null ? 'none due' : `next due ${timestamp(delay.nextDueAt)}`;
+  return `delay ${stage}: ${count(delay.pending)} pending, ${next}`;
 }
 
 function describeStop(status: DataDirStatus): string {
