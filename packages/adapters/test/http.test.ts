@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { afterEach, beforeEach, describe, it } from 'mocha';
 import {
+  SimulatedClock,
   createMemoryJournalStore,
   flow,
   sink,
@@ -21,6 +22,17 @@ import {
 } from './support/ops-flows.ts';
 import { get, openSse, post, type SseClient } from './support/ops-http.ts';
 
+/** Advances `clock` 10 ms at a time (the run's polls wait on it) until `promise` settles. */
+async function advancing<T>(clock: SimulatedClock, promise: Promise<T>): Promise<T> {
+  const state = { settled: false };
+  promise.then(
+    () => (state.settled = true),
+    () => (state.settled = true),
+  );
+  while (!state.settled) await clock.advance(10);
+  return promise;
+}
+
 describe('ops server', () => {
   let store: JournalStore;
   let feed: ControlledSource<number>;
@@ -32,7 +44,7 @@ describe('ops server', () => {
 
   /** feed → double → out, which stays running until the test ends or stops it. */
   const start = async (
-    options: { stallAfterMs?: number; heartbeatMs?: number } = {},
+    options: { stallAfterMs?: number; heartbeatMs?: number; clock?: SimulatedClock } = {},
   ): Promise<OpsServer> => {
     metrics = new PromMetrics({ flow: 'ops', collectDefaultMetrics: false });
     const doubled = transform('double', source('feed', feed.handler), (n) => n * 2);
@@ -42,6 +54,7 @@ describe('ops server', () => {
       pollMaxMs: 10,
       livenessCheckMs: 10,
       stallAfterMs: options.stallAfterMs ?? 30_000,
+      ...(options.clock === undefined ? {} : { clock: options.clock }),
     });
     await handle.waitFor((s) => s.value === 'running', 5000);
     server = await startOpsServer({
@@ -167,12 +180,15 @@ describe('ops server', () => {
     });
 
     it('shows a stalled edge with its lag', async () => {
-      const { url } = await start({ stallAfterMs: 40 });
+      // Liveness runs on the run's clock: the test moves it, so the stall needs no real waiting.
+      const clock = new SimulatedClock();
+      const { url } = await start({ stallAfterMs: 40, clock });
       out.hold();
       feed.push(1);
-      await out.blocked();
+      await advancing(clock, out.blocked());
       feed.push(2, 3);
       await eventually(async () => {
+        await clock.advance(10);
         const { body } = await get<FlowStatus>(`${url}/flow`);
         return body.stages.find((s) => s.name === 'out')?.inputs[0]?.stalled === true;
       }, 'a stalled edge into out');
