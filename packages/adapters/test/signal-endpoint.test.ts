@@ -123,7 +123,9 @@ describe('control endpoint of a run on a data directory', function () {
     await store.close();
   });
 
-  it('elsewhere than Linux: a socket file in the directory, or under the temp dir for a long path; removed at close', async () => {
+  it('elsewhere than Linux: a socket file in the directory, or under the temp dir for a long path; removed at close', async function () {
+    // Hang detection only: an idle client kept alive would hold close() up for the 10 s idle timeout.
+    this.timeout(8_000);
     expect(controlAddress(dir, 'file')).to.equal(join(dir, 'control.sock'));
     const long = join(dir, 'a'.repeat(60), 'b'.repeat(60));
     mkdirSync(long, { recursive: true });
@@ -140,7 +142,13 @@ describe('control endpoint of a run on a data directory', function () {
       expect(readControlRecord(where)?.address).to.equal(endpoint.address);
       expect(await sendControl(where, { signal: 'pause', source: 'file test' })).to.deep.include({ kind: 'answered', answer: { ok: true, state: 'paused' } });
       expect(await sendControl(where, { signal: 'resume', source: 'file test' })).to.deep.include({ kind: 'answered', answer: { ok: true, state: 'running' } });
+      // A client that connects and never sends a line does not hold the end of the run up.
+      const idle = connect({ path: endpoint.address });
+      const idleClosed = new Promise((resolve) => idle.on('close', resolve));
+      idle.on('error', () => undefined);
+      await new Promise((resolve) => idle.on('connect', resolve));
       await endpoint.close();
+      await idleClosed;
       expect(existsSync(endpoint.address), 'socket file removed').to.equal(false);
       expect(readControlRecord(where)).to.equal(undefined);
     }

@@ -52,7 +52,13 @@ export async function openControlEndpoint(options: ControlEndpointOptions): Prom
   const method = options.method ?? defaultSocketMethod();
   const address = controlAddress(dir, method);
   const token = randomBytes(16).toString('hex');
-  const server = createServer((socket) => serve(socket, options.handle, token));
+  // Connections that have sent no full line yet: closing drops them rather than wait for them.
+  const waiting = new Set<Socket>();
+  const server = createServer((socket) => {
+    waiting.add(socket);
+    socket.on('close', () => waiting.delete(socket));
+    serve(socket, options.handle, token, () => waiting.delete(socket));
+  });
   server.unref();
   if (method === 'file') rmSync(address, { force: true });
   await listen(server, socketPath(address));
@@ -71,7 +77,9 @@ export async function openControlEndpoint(options: ControlEndpointOptions): Prom
     close: () => {
       closed ??= (async () => {
         removeControlRecord(dir, handle.runId);
-        await closeServer(server);
+        const closing = closeServer(server);
+        for (const socket of waiting) socket.destroy();
+        await closing;
         if (method === 'file') rmSync(address, { force: true });
       })();
       return closed;
@@ -79,8 +87,8 @@ export async function openControlEndpoint(options: ControlEndpointOptions): Prom
   };
 }
 
-/** Reads one line from the connection, answers it, and ends the connection. */
-function serve(socket: Socket, handle: PipelineHandle, token: string): void {
+/** Reads one line from the connection, answers it (then calls `answered`), and ends the connection. */
+function serve(socket: Socket, handle: PipelineHandle, token: string, answered: () => void): void {
   let text = '';
   socket.setEncoding('utf8');
   socket.setTimeout(IDLE_MS, () => socket.destroy());
@@ -90,6 +98,7 @@ function serve(socket: Socket, handle: PipelineHandle, token: string): void {
     const end = text.indexOf('\n');
     if (end < 0 && text.length <= MAX_LINE) return;
     socket.removeAllListeners('data');
+    answered();
     const line = end < 0 ? undefined : text.slice(0, end);
     const answer: ControlAnswer = line === undefined ? { ok: false, error: `the request is longer than ${String(MAX_LINE)} bytes` } : answerLine(line, handle, token);
     socket.end(`${JSON.stringify(answer)}\n`);
