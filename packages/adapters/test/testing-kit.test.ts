@@ -66,6 +66,20 @@ describe('test kit (@sluice/adapters/testing)', () => {
     expect((await kit.activity()).map((a) => a.type)).to.include('run.started');
   });
 
+  it('restarts after a stop with a downtime: the ticks missed meanwhile follow the policy, none fires twice', async () => {
+    const ticks: Tick[] = [];
+    kit = createTestKit(flow('minutes', [sink('out', source('ticks', timerSource({ everyMs: 60_000, missed: 'fire-once' })), collect(ticks))]));
+    await kit.advance('3m');
+    await kit.stop();
+    await kit.restart({ after: '10m' });
+    await kit.advance('2m');
+    await kit.stop();
+    const journaled = await kit.journal<Tick>('ticks');
+    expect(journaled.map((t) => t.tick)).to.deep.equal([1, 2, 3, 4, 5, 6]);
+    expect(journaled[3]?.missed, 'the first tick after the downtime counts the ones it stands for').to.be.greaterThan(0);
+    expect((await kit.activity()).filter((a) => a.type === 'run.started')).to.have.length(2);
+  });
+
   it('retries with backoff on virtual time, each attempt at its due time', async () => {
     const input = testSource<number>();
     const attempts: number[] = [];
@@ -90,6 +104,29 @@ describe('test kit (@sluice/adapters/testing)', () => {
     expect(attempts.map((t) => t - start)).to.deep.equal([0, 10 * 60_000, 30 * 60_000]);
     expect(out).to.deep.equal([40]);
     await expectRejection(kit.until(() => out.length > 1, { within: '5m' }), /not met within 5m/);
+  });
+
+  it('abandons a handler call at its deadline on virtual time (TIMEOUT to the error lane)', async () => {
+    const input = testSource<number>();
+    // A call that never answers: only the stage's deadline ends it.
+    const hung = transform('hung', source('in', input), () => new Promise<number>(() => undefined), { timeoutMs: 30_000 });
+    kit = createTestKit(flow('deadline', [sink('out', hung, collect<number>([]))]));
+    input.push(1);
+    await kit.advance('29s');
+    expect(await kit.errors('hung')).to.deep.equal([]);
+    await kit.advance('1s');
+    const [timedOut] = await kit.errors('hung');
+    expect(timedOut).to.deep.include({ code: 'TIMEOUT', input: 1 });
+  });
+
+  it('detects a stalled edge on virtual time', async () => {
+    const input = testSource<number>();
+    // A sink whose write never returns: its input stops moving.
+    const stuck: SinkHandler<number, number> = { open: () => ({ write: () => new Promise<number>(() => undefined) }) };
+    kit = createTestKit(flow('stall', [sink('out', source('in', input), stuck)]), { stallAfterMs: 30_000 });
+    input.push(1, 2);
+    await kit.until(async () => (await kit?.status())?.stages.find((s) => s.name === 'out')?.inputs[0]?.stalled === true, { within: '2m' });
+    expect((await kit.activity()).map((a) => a.type)).to.include('stage.stalled');
   });
 
   it('errors(stage) shows a malformed record with its reason, code and input; the source lane too', async () => {
