@@ -10,9 +10,10 @@ export type KitStoreKind = 'memory' | 'lmdb';
 
 /**
  * What outlives a simulated process: the memory store, or an LMDB data directory (a temporary
- * one unless given). Each process opens the store again; the data directory's lock is taken
- * by the kit itself (the store opens with `lock: false`), so that a crash can let it go, as
- * the OS does for a killed process, while the abandoned store is left as it was.
+ * one unless given). The data directory's lock is taken by the kit itself (the store opens with
+ * `lock: false`), so that a crash can let it go as the OS does for a killed process; the
+ * crashed process's environment is closed once its last write has landed, as its file
+ * descriptors would be, so that one process never holds two environments of one directory.
  */
 export class KitDisk {
   readonly kind: KitStoreKind;
@@ -20,7 +21,7 @@ export class KitDisk {
   readonly dir: string | undefined;
   readonly #durability: LmdbDurability | undefined;
   readonly #temporary: boolean;
-  readonly #opened: JournalStore[] = [];
+  #store: JournalStore | undefined;
   #lock: DataDirLock | undefined;
 
   constructor(kind: KitStoreKind, options: { readonly dir?: string; readonly durability?: LmdbDurability }) {
@@ -30,21 +31,18 @@ export class KitDisk {
     this.dir = kind === 'memory' ? undefined : (options.dir ?? mkdtempSync(join(tmpdir(), 'sluice-kit-')));
   }
 
-  /** The store of the current process, for the kit's own reads (they work after a crash too). */
+  /** The store as it is now, opened when needed: the run's, and the kit's reads (after a crash too). */
   get current(): JournalStore {
-    return this.#opened.at(-1) ?? this.open();
+    this.#store ??= this.dir === undefined ? createMemoryJournalStore() : this.#openLmdb(this.dir);
+    return this.#store;
   }
 
-  /** The store of a new process: the same memory store, or the data directory opened again. */
-  open(): JournalStore {
-    if (this.dir === undefined) {
-      const store = this.#opened[0] ?? createMemoryJournalStore();
-      if (this.#opened.length === 0) this.#opened.push(store);
-      return store;
-    }
-    const store = LmdbJournalStore.open({ path: this.dir, lock: false, ...(this.#durability === undefined ? {} : { durability: this.#durability }) });
-    this.#opened.push(store);
-    return store;
+  /** Closes the LMDB environment of a process that is gone (the memory store stays: it is the disk). */
+  async release(): Promise<void> {
+    if (this.dir === undefined) return;
+    const store = this.#store;
+    this.#store = undefined;
+    await store?.close();
   }
 
   /** Takes the data directory's lock for this process (nothing on the memory store). */
@@ -59,11 +57,16 @@ export class KitDisk {
     await lock?.release();
   }
 
-  /** Closes every store opened, lets the lock go and removes a temporary directory. */
+  /** Closes the store, lets the lock go and removes a temporary directory. */
   async cleanup(): Promise<void> {
-    const opened = this.#opened.splice(0);
-    await Promise.allSettled(opened.map((store) => store.close()));
+    const store = this.#store;
+    this.#store = undefined;
+    await store?.close();
     await this.unlock();
     if (this.#temporary && this.dir !== undefined) rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  #openLmdb(path: string): JournalStore {
+    return LmdbJournalStore.open({ path, lock: false, ...(this.#durability === undefined ? {} : { durability: this.#durability }) });
   }
 }

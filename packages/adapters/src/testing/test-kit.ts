@@ -197,7 +197,8 @@ class Kit implements TestKit {
     await this.#crashed;
     // A killed process's timers die with it: the new run gets a clock of its own.
     this.clock = this.#newClock(this.clock.now() + parseDuration(options.after ?? 0));
-    this.#disk.open();
+    // A new process opens the store again (a stopped run's process has ended too).
+    await this.#disk.release();
     this.#store = this.#newStore();
     this.#crashed = undefined;
     this.#ended = false;
@@ -249,9 +250,10 @@ class Kit implements TestKit {
     return handle;
   }
 
-  /** What a kill leaves: the run frozen, its calls in flight landed, the lock let go. */
+  /** What a kill leaves: the run frozen, its calls in flight landed, its environment closed, the lock let go. */
   async #abandon(store: CrashableStore): Promise<void> {
     await store.idle();
+    await this.#disk.release();
     await this.#disk.unlock();
   }
 
