@@ -35,6 +35,9 @@ describe('sluice signal (child processes on real LMDB)', function () {
   const signals = async (): Promise<Signal[]> => (await activityOf(dataDir)).filter((e): e is Signal => e.type === 'signal');
   const states = async (): Promise<string[]> =>
     (await activityOf(dataDir)).flatMap((e) => (e.type === 'pipeline.state' ? [e.to] : []));
+  // The activity log is group-committed: a record lands a moment after the answer.
+  const signalsReach = (n: number): Promise<void> => waitUntil(async () => (await signals()).length >= n, 10_000, `${n} signal records`);
+  const stateIs = (state: string): Promise<void> => waitUntil(async () => (await states()).at(-1) === state, 10_000, `pipeline ${state}`);
 
   it('pauses and resumes a running flow, refuses a wrong-state signal naming the state, and stops it gracefully', async () => {
     const run = start();
@@ -43,18 +46,20 @@ describe('sluice signal (child processes on real LMDB)', function () {
 
     const paused = await signal('data', 'pause');
     expect(paused, paused.stderr).to.include({ code: 0, stdout: `paused flow "endless" (pid ${pid})\n`, stderr: '' });
+    await signalsReach(1);
     const [pause] = await signals();
     expect(pause).to.include({ signal: 'pause' });
     expect(pause?.source).to.match(/^signal \(pid \d+, user (.+)\)$/);
     expect(pause?.source).to.include(`user ${userInfo().username})`);
-    expect((await states()).at(-1)).to.equal('paused');
+    await stateIs('paused');
 
     const resumed = await signal('data', 'resume');
     expect(resumed, resumed.stderr).to.include({ code: 0, stdout: `resumed flow "endless" (pid ${pid})\n` });
-    expect((await states()).at(-1)).to.equal('running');
+    await stateIs('running');
 
     const refused = await signal('data', 'resume');
     expect(refused).to.include({ code: 1, stdout: '', stderr: 'sluice: cannot resume flow "endless": the pipeline is running\n' });
+    await signalsReach(3);
     expect((await signals()).at(-1)).to.include({ signal: 'resume', refusedIn: 'running' });
 
     const stopped = await signal('data', 'stop', '--mode', 'graceful');

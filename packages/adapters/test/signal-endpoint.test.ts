@@ -61,14 +61,21 @@ function refusedConnect(address: string): Promise<string | undefined> {
 describe('control endpoint of a run on a data directory', function () {
   this.timeout(20_000);
   let dir: string;
+  /** Stopped after a failed test, so that its endless flow does not keep mocha alive. */
+  let running: PipelineHandle | undefined;
   beforeEach(() => {
     dir = mkdtempSync(join(tmpdir(), 'sluice-signal-endpoint-'));
   });
-  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+  afterEach(async () => {
+    await running?.stop('cancel').catch(() => undefined);
+    running = undefined;
+    rmSync(dir, { recursive: true, force: true });
+  });
 
   it('the embedded run opens it after the lock, records it in CONTROL, answers signals, and closes it at the end', async () => {
     const dataDir = join(dir, 'data');
     const handle = run(endlessFlow(), { dataDir, logLevel: 'silent', config: { cwd: dir, env: {}, file: false } });
+    running = handle;
     await waitUntil(() => readControlRecord(dataDir)?.run === handle.runId, 10_000, 'the CONTROL file');
     const record = readControlRecord(dataDir);
     expect(record).to.include({ pid: process.pid, flow: 'ticks', run: handle.runId });
@@ -80,8 +87,10 @@ describe('control endpoint of a run on a data directory', function () {
     expect(handle.snapshot().value).to.equal('paused');
     const again = await sendControl(dataDir, { signal: 'pause', source: 'signal (test)' });
     expect(again).to.deep.include({ kind: 'answered', answer: { ok: false, error: 'cannot pause flow "ticks": the pipeline is paused' } });
-    const signals = (await handle.activityAfter(0)).filter((e) => e.type === 'signal');
-    expect(signals[0]).to.include({ signal: 'pause', source: 'signal (test)' });
+    // The activity log is group-committed: the records come a moment after the answer.
+    const signals = async (): Promise<unknown[]> => (await handle.activityAfter(0)).filter((e) => e.type === 'signal');
+    await waitUntil(async () => (await signals()).length === 2, 10_000, 'both signals in the activity log');
+    expect((await signals())[0]).to.include({ signal: 'pause', source: 'signal (test)' });
 
     const address = record?.address ?? '';
     const token = record?.token ?? '';
@@ -117,6 +126,7 @@ describe('control endpoint of a run on a data directory', function () {
     const store = createMemoryJournalStore();
     const dataDir = join(dir, 'unused');
     const handle = run(endlessFlow(), { store, dataDir, logLevel: 'silent', config: { cwd: dir, env: {}, file: false } });
+    running = handle;
     await handle.waitFor((s) => s.value === 'running', 10_000);
     expect(existsSync(join(dataDir, 'CONTROL'))).to.equal(false);
     await handle.stop('cancel');
@@ -135,6 +145,7 @@ describe('control endpoint of a run on a data directory', function () {
 
     const store = createMemoryJournalStore();
     const handle: PipelineHandle = runtimeRun(endlessFlow(), { store });
+    running = handle;
     await handle.waitFor((s) => s.value === 'running', 10_000);
     for (const where of [dir, long]) {
       const endpoint = await openControlEndpoint({ dir: where, handle, method: 'file' });
