@@ -91,6 +91,11 @@ describe('the packed packages, installed with npm outside the workspace', () => 
     expect(await jsonLines(out)).to.deep.equal(EXPECTED);
   });
 
+  it('runs the published test kit (@sluice/adapters/testing): a day-long delay on virtual time', async () => {
+    const stdout = await succeed('node', ['kit.mjs'], { cwd: app, env: { FLOW_OUT: join(work, 'kit.jsonl') } });
+    expect(JSON.parse(stdout.trim())).to.deep.equal([...NUMBERS]);
+  });
+
   it('typechecks a TypeScript flow with tsc (NodeNext, strict)', async () => {
     await succeed('npx', ['--no-install', 'tsc', '--noEmit', '-p', '.'], { cwd: app });
   });

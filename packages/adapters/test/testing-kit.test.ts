@@ -1,7 +1,10 @@
 import { expect } from 'chai';
 import { delay, flow, sink, source, transform, type SinkHandler } from '@sluice/core';
 import { createTestKit, parseDuration, testSource, type TestKit } from '@sluice/adapters/testing';
-import { timerSource, type Tick } from '../src/index.ts';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { jsonLinesSink, timerSource, type Tick } from '../src/index.ts';
 
 const HOUR = 3600_000;
 
@@ -50,6 +53,20 @@ describe('test kit (@sluice/adapters/testing)', () => {
     const summary = await kit.done;
     expect(summary.state).to.equal('completed');
     expect(summary.stages['out']?.in).to.equal(2);
+  });
+
+  it('waits for stages that open files before it moves time (a JSON-lines sink)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sluice-kit-file-'));
+    try {
+      const orders = testSource<{ id: number }>();
+      const held = delay('hold', source('orders', orders), { forMs: HOUR });
+      kit = createTestKit(flow('to-file', [sink('out', held, jsonLinesSink(join(dir, 'out.jsonl')))]));
+      orders.push({ id: 1 });
+      await kit.advance('1h');
+      expect(await kit.journal('hold'), 'due an hour after it was journaled, at the start').to.deep.equal([{ id: 1 }]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('ticks a timerSource every minute for an hour: 60 ticks', async () => {

@@ -47,19 +47,35 @@ const slow = transform('slow', numbers, async (n) => {
 export default flow('slow', [sink('out', slow, jsonLinesSink(process.env.FLOW_OUT))]);
 `;
 
+/** The published test kit (`@sluice/adapters/testing`) on the same flow, on virtual time: prints the journal of `double`. */
+const KIT_MJS = `import { delay, flow, sink, source } from '@sluice/core';
+import { jsonLinesSink } from '@sluice/adapters';
+import { createTestKit, testSource } from '@sluice/adapters/testing';
+
+const numbers = testSource();
+const held = delay('hold', source('numbers', numbers), { forMs: 86_400_000 });
+const kit = createTestKit(flow('kit', [sink('out', held, jsonLinesSink(process.env.FLOW_OUT))]));
+numbers.push(...${JSON.stringify(NUMBERS)});
+await kit.advance('25h');
+console.log(JSON.stringify(await kit.journal('hold')));
+await kit.stop();
+await kit.cleanup();
+`;
+
 /** A tsconfig as a new Node project would write it: NodeNext, strict. */
 const TSCONFIG = {
   compilerOptions: { target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', strict: true, noEmit: true },
   include: ['flow.ts'],
 };
 
-/** Creates an app directory: an ESM package.json, flow.mjs, slow.mjs, flow.ts and tsconfig.json. */
+/** Creates an app directory: an ESM package.json, flow.mjs, slow.mjs, kit.mjs, flow.ts and tsconfig.json. */
 export async function writeApp(dir: string): Promise<void> {
   await mkdir(dir, { recursive: true });
   const manifest = { name: 'sluice-install-check', version: '1.0.0', private: true, type: 'module' };
   await writeFile(join(dir, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`);
   await writeFile(join(dir, 'flow.mjs'), FLOW_MJS);
   await writeFile(join(dir, 'slow.mjs'), SLOW_MJS);
+  await writeFile(join(dir, 'kit.mjs'), KIT_MJS);
   await writeFile(join(dir, 'flow.ts'), FLOW_TS);
   await writeFile(join(dir, 'tsconfig.json'), `${JSON.stringify(TSCONFIG, null, 2)}\n`);
 }

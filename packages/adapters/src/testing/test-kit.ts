@@ -64,7 +64,7 @@ export interface TestKit {
   crash(): Promise<void>;
   /** Runs the same flow again on the same store, `after` a downtime (default 0) of virtual time. */
   restart(options?: { readonly after?: Duration }): Promise<void>;
-  /** Abandons a run still going, closes the stores and removes a temporary data directory. */
+  /** Stops a run still going (a cancel, else it is abandoned), closes the stores and removes a temporary data directory. */
   cleanup(): Promise<void>;
 }
 
@@ -95,7 +95,7 @@ class Kit implements TestKit {
   readonly #flow: Flow;
   readonly #options: TestKitOptions;
   readonly #disk: KitDisk;
-  readonly #time = new VirtualTime(() => ({ clock: this.clock, store: this.#store }));
+  readonly #time = new VirtualTime(() => ({ clock: this.clock, store: this.#store, opening: () => this.#opening() }));
   #store: CrashableStore;
   #handle: PipelineHandle;
   #ended = false;
@@ -129,6 +129,14 @@ class Kit implements TestKit {
 
   now(): number {
     return this.clock.now();
+  }
+
+  /** True while the pipeline starts or a stage (re)opens its handler. */
+  #opening(): boolean {
+    if (this.#ended || this.#crashed !== undefined) return false;
+    const value = this.#handle.snapshot().value;
+    if (value === 'created' || value === 'materializing' || value === 'starting') return true;
+    return this.#flow.stages.some((stage) => this.#handle.stage(stage.name)?.snapshot().value === 'initializing');
   }
 
   advance(by: Duration): Promise<void> {
@@ -207,7 +215,14 @@ class Kit implements TestKit {
   }
 
   async cleanup(): Promise<void> {
-    if (!this.#ended && this.#crashed === undefined) await this.crash();
+    if (!this.#ended && this.#crashed === undefined) {
+      // A cancel closes the stages' handlers (a sink's file); a run that cannot stop is abandoned.
+      try {
+        await this.stop('cancel');
+      } catch {
+        await this.crash();
+      }
+    }
     await this.#crashed;
     await this.#disk.cleanup();
   }

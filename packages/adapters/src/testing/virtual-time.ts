@@ -11,13 +11,22 @@ const MAX_STEPS_AT_ONE_TIME = 100_000;
 export interface DriverTarget {
   readonly clock: KitClock;
   readonly store: CrashableStore;
+  /**
+   * True while the run opens its stages (sources, sinks: real I/O such as files, not the store):
+   * time must not move before they are open, or the first timers fire before anything runs.
+   */
+  readonly opening: () => boolean;
 }
+
+/** Real time the kit waits for stages to open before it gives up (they opened a file, say). */
+const OPENING_LIMIT_MS = 30_000;
 
 /**
  * Moves a kit's virtual time: from one due timer to the next, letting the run settle in between
  * (every store call landed, no new timer set, for a few turns of the event loop), so that poll
  * timers, retries, restarts, ticks and delays fire in due-time order, each seeing the work of
- * the ones before. Work waiting on real I/O other than the store is not waited for.
+ * the ones before. While the run opens its stages (real I/O: files, sockets) it waits for them;
+ * other work waiting on real I/O is not waited for.
  */
 export class VirtualTime {
   readonly #target: () => DriverTarget;
@@ -37,9 +46,16 @@ export class VirtualTime {
 
   /** Resolves once the run has nothing left to do without time moving. */
   async settle(): Promise<void> {
+    const since = Date.now();
     for (let quiet = 0; quiet < QUIET_TURNS; ) {
       const seen = this.#activity;
-      const { store } = this.#target();
+      const { store, opening } = this.#target();
+      if (opening() && Date.now() - since < OPENING_LIMIT_MS) {
+        // Waiting on real I/O: a short real pause, not a busy loop of event-loop turns.
+        await new Promise((resolve) => setTimeout(resolve, 1));
+        quiet = 0;
+        continue;
+      }
       if (store.busy) await store.idle();
       else await nextTurn();
       quiet = seen === this.#activity && !store.busy ? quiet + 1 : 0;
