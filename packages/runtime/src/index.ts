@@ -11,7 +11,8 @@
 export { run } from './run.ts';
 export type { PipelineHandle } from './pipeline-handle.ts';
 export type { RunOptions, RunSummary, StageSummary } from './options.ts';
-export type { EdgeStatus, FlowStatus, StageStatus } from './status.ts';
+export type { DelayStatus, EdgeStatus, FlowStatus, StageStatus } from './status.ts';
+export { delayStatus } from './kinds/delay.ts';
 export { definitionChange, type DefinitionChange, type StoredDefinition } from './recovery.ts';
 export { SYSTEM_JOURNAL, type ActivityEntry, type ActivityRecord, type ActivityType } from './activity.ts';
 export {

@@ -1,4 +1,5 @@
 import type { CircuitStatus } from './protection/circuit-breaker.ts';
+import { delayStatus } from './kinds/delay.ts';
 import type { JournalStore, StageKind } from '@sluice/core';
 
 /** One input edge of a stage: how far behind its upstream it is. */
@@ -60,15 +61,6 @@ export interface FlowStatus {
   readonly stages: readonly StageStatus[];
 }
 
-/**
- * The pending count and next due time of delay stage `stage`: its keyed state is indexed by due
- * time, so this costs a count and the first entry, never a scan.
- */
-export async function delayStatus(store: JournalStore, stage: string): Promise<DelayStatus> {
-  const [pending, first] = await Promise.all([store.countKeyed(stage), store.scanKeyed(stage, { limit: 1 })]);
-  const due = (first[0]?.value as { due?: unknown } | undefined)?.due;
-  return { pending, nextDueAt: typeof due === 'number' ? due : null };
-}
 
 /**
  * `status` with each delay stage's {@link DelayStatus}, as `/flow` shows it. After the run the

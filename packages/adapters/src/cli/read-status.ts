@@ -1,5 +1,5 @@
 import type { JournalStore } from '@sluice/core';
-import { inspectDataDir, type DataDirInspection, type InputLag, type StageInspection, type StageStatus } from '@sluice/runtime';
+import { delayStatus, inspectDataDir, type DataDirInspection, type InputLag, type StageInspection, type StageStatus } from '@sluice/runtime';
 import type { OpenDataDir } from './data-dir.ts';
 
 /** One input of a stage at rest: its cursor and how far the upstream journal goes. */
@@ -52,12 +52,9 @@ export async function readStatus(dir: OpenDataDir): Promise<DataDirStatus> {
   };
 }
 
-/** A delay stage's keyed state is indexed by due time: a count and the first entry, never a scan (as `handle.status()`). */
+/** A delay stage with its pending count and next due time (as `handle.status()` shows them). */
 async function withDelay(store: JournalStore, stage: StageInspection): Promise<StageAtRest> {
-  if (stage.kind !== 'delay') return stage;
-  const [pending, first] = await Promise.all([store.countKeyed(stage.name), store.scanKeyed(stage.name, { limit: 1 })]);
-  const due = (first[0]?.value as { due?: unknown } | undefined)?.due;
-  return { ...stage, delay: { pending, nextDueAt: typeof due === 'number' ? due : null } };
+  return stage.kind === 'delay' ? { ...stage, delay: await delayStatus(store, stage.name) } : stage;
 }
 
 function stopOf(inspection: DataDirInspection): LastStop {

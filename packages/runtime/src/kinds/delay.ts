@@ -5,11 +5,13 @@ import {
   type DelaySpec,
   type KeyedChange,
   type Lineage,
+  type JournalStore,
   type StageNode,
 } from '@sluice/core';
 import { StageRunner, type Prepared } from '../stage-runner.ts';
 import { UpstreamReader, type Input } from '../upstream-reader.ts';
 import { registerStageRunner } from './registry.ts';
+import type { DelayStatus } from '../status.ts';
 
 /** A record waiting for its due time, as kept in the stage's keyed state. */
 interface Pending {
@@ -134,6 +136,16 @@ export class DelayRunner extends StageRunner {
     }, Math.max(0, at - clock.now()));
     this.timer = { handle, at };
   }
+}
+
+/**
+ * The pending count and next due time of delay stage `stage`: its keyed state is indexed by due
+ * time, so this costs a count and the first entry, never a scan.
+ */
+export async function delayStatus(store: JournalStore, stage: string): Promise<DelayStatus> {
+  const [pending, first] = await Promise.all([store.countKeyed(stage), store.scanKeyed(stage, { limit: 1 })]);
+  const due = (first[0]?.value as { due?: unknown } | undefined)?.due;
+  return { pending, nextDueAt: typeof due === 'number' ? due : null };
 }
 
 registerStageRunner(delayKind, (node, deps) => new DelayRunner(node, deps));
