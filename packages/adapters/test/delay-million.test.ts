@@ -25,6 +25,7 @@ function counting(inner: LmdbJournalStore): { store: JournalStore; most: { scann
       return inner.commit(batch);
     },
     getKeyed: (s, k) => inner.getKeyed(s, k),
+    getKeyedMany: (s, k) => inner.getKeyedMany(s, k),
     scanKeyed: async (s, range: KeyedRange) => {
       const entries = await inner.scanKeyed(s, range);
       most.scans++;

@@ -96,6 +96,11 @@ export function createMemoryJournalStore(): JournalStore {
       open();
       return Promise.resolve(clone(keyed.get(stage)?.get(key)));
     },
+    getKeyedMany: (stage, keys) => {
+      open();
+      const table = keyed.get(stage);
+      return Promise.resolve(keys.map((key) => clone(table?.get(key))));
+    },
     scanKeyed: (stage, range) => {
       open();
       return Promise.resolve((keyed.get(stage)?.scan(range) ?? []).map(({ key, value }) => ({ key, value: clone(value) })));

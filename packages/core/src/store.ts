@@ -76,6 +76,8 @@ export interface JournalStore {
   commit(batch: CommitBatch): Promise<CommitResult>;
   /** The value under `key` in `stage`'s keyed state, undefined if none. */
   getKeyed(stage: string, key: string): Promise<unknown>;
+  /** The values under `keys` (undefined for a key with none), in their order: one call for a batch's keys. */
+  getKeyedMany(stage: string, keys: readonly string[]): Promise<readonly unknown[]>;
   /** Up to `limit` entries of `stage`'s keyed state in `range`, in key order. */
   scanKeyed(stage: string, range: KeyedRange): Promise<readonly KeyedEntry[]>;
   /** How many keys `stage`'s keyed state holds. */

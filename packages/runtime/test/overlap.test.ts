@@ -56,6 +56,7 @@ function deferredStore(options: Deferred = {}): { store: JournalStore; applied: 
     loadState: (s) => inner.loadState(s),
     commit,
     getKeyed: (s, k) => inner.getKeyed(s, k),
+    getKeyedMany: (s, k) => inner.getKeyedMany(s, k),
     scanKeyed: (s, r) => inner.scanKeyed(s, r),
     countKeyed: (s) => inner.countKeyed(s),
     stats: (j) => inner.stats(j),

@@ -229,6 +229,11 @@ export class LmdbJournalStore implements JournalStore {
     return this.#now(() => this.#dbs.keyed.get([stage, key]));
   }
 
+  /** The values under `keys` in `stage`'s keyed state, in one read. */
+  getKeyedMany(stage: string, keys: readonly string[]): Promise<readonly unknown[]> {
+    return this.#now(() => keys.map((key) => this.#dbs.keyed.get([stage, key])));
+  }
+
   /** Up to `range.limit` entries of `stage`'s keyed state in `range`, in key order (UTF-8 bytes). */
   scanKeyed(stage: string, range: KeyedRange): Promise<readonly KeyedEntry[]> {
     return this.#now(() => scanKeyed(this.#dbs, stage, range));

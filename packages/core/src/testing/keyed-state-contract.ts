@@ -28,6 +28,8 @@ export function keyedStateContract({ it, store, reopen }: KeyedStateTests): void
     assert.equal(await store().countKeyed('s'), 2);
     assert.equal(await store().countKeyed('other'), 0);
     assert.equal(await store().getKeyed('other', 'b'), undefined, 'stages have their own keys');
+    assert.deepEqual(await store().getKeyedMany('s', ['c', 'a', 'b', 'c']), [30, undefined, 10, 30], 'many at once, in their order');
+    assert.deepEqual(await store().getKeyedMany('s', []), []);
   });
 
   it('keyed state: scans in key order (by code point), after and before exclusive, up to a limit', async () => {

@@ -103,8 +103,8 @@ export class KeyedRunner extends StageRunner {
   private async load(keys: readonly (string | undefined)[]): Promise<void> {
     const missing = new Set<string>();
     for (const key of keys) if (key !== undefined && !this.cache.has(key)) missing.add(key);
-    const { store } = this.deps;
-    const states = await Promise.all([...missing].map((key) => store.getKeyed(this.node.name, key)));
+    if (missing.size === 0) return;
+    const states = await this.deps.store.getKeyedMany(this.node.name, [...missing]);
     let i = 0;
     for (const key of missing) {
       const state = states[i++];
