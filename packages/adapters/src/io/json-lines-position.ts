@@ -1,4 +1,5 @@
-import { open, type FileHandle } from 'node:fs/promises';
+import { open, readdir, stat, type FileHandle } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
 import {
   ErrorCode,
   JournalCorruptError,
@@ -12,6 +13,18 @@ export interface JsonLinesPosition {
   readonly offset: number;
   /** 1-based number of the next unread line. */
   readonly line: number;
+  /**
+   * With `follow`: the inode of the file the offset is in (decimal), so that a restart after a
+   * rotation resumes in the right file. Absent without `follow`.
+   */
+  readonly inode?: string;
+}
+
+/** A followed file, opened where reading resumes. */
+export interface FollowedFile {
+  readonly file: FileHandle;
+  readonly inode: string;
+  readonly start: JsonLinesPosition;
 }
 
 /**
@@ -39,7 +52,89 @@ export async function openAtPosition(
   }
 }
 
-async function openForReading(path: string, context: StageContext): Promise<FileHandle> {
+/**
+ * Opens the file of a followed source where the committed position says: the file at `path`
+ * when it is the one the position names (or the position names none), else the rotated file
+ * beside it that still has that inode, else (noted `source.file-gone`) the file at `path` from
+ * 0. A file shorter than the offset was truncated: read again from 0, noted `source.truncated`.
+ * Throws as {@link openAtPosition} does.
+ */
+export async function openFollowed(
+  path: string,
+  position: JsonLinesPosition | undefined,
+  context: StageContext,
+): Promise<FollowedFile> {
+  const start = position ?? { offset: 0, line: 1 };
+  const wanted = position?.inode;
+  let where = path;
+  if (wanted !== undefined && (await inodeAt(path)) !== wanted) {
+    const sibling = await siblingWithInode(path, wanted);
+    if (sibling === undefined) {
+      const message = `jsonLinesSource(${path}): the file of the committed position (inode ${wanted}) is gone; reading ${path} from the start`;
+      context.note?.({ kind: 'source.file-gone', message, details: { path, inode: wanted } });
+      return openFollowedAt(path, path, { offset: 0, line: 1 }, context);
+    }
+    where = sibling;
+  }
+  return openFollowedAt(path, where, start, context);
+}
+
+async function openFollowedAt(
+  path: string,
+  where: string,
+  start: JsonLinesPosition,
+  context: StageContext,
+): Promise<FollowedFile> {
+  const file = await openForReading(where, context);
+  try {
+    const inode = await inodeOf(file);
+    const { size } = await file.stat();
+    if (start.offset > size) {
+      noteTruncated(context, path, start.offset, size);
+      return { file, inode, start: { offset: 0, line: 1, inode } };
+    }
+    await checkLineStart(file, path, start.offset, context);
+    return { file, inode, start: { offset: start.offset, line: start.line, inode } };
+  } catch (error) {
+    await file.close();
+    throw error;
+  }
+}
+
+/** Records that a followed file got shorter than what was read of it, so it is read again from 0. */
+export function noteTruncated(context: StageContext, path: string, offset: number, size: number): void {
+  const message = `jsonLinesSource(${path}): the file was truncated (${String(size)} bytes, position ${String(offset)}); reading it again from the start`;
+  context.note?.({ kind: 'source.truncated', message, details: { path, offset, size } });
+}
+
+/** The inode of an open file, as a decimal string (a bigint stat: inodes may pass 2^53). */
+export async function inodeOf(file: FileHandle): Promise<string> {
+  return (await file.stat({ bigint: true })).ino.toString();
+}
+
+/** The inode of the file at `path` now, or undefined when there is none. */
+export async function inodeAt(path: string): Promise<string | undefined> {
+  try {
+    return (await stat(path, { bigint: true })).ino.toString();
+  } catch {
+    return undefined;
+  }
+}
+
+/** A file beside `path` that holds `inode` (where rotation renamed it, e.g. `app.log.1`). */
+async function siblingWithInode(path: string, inode: string): Promise<string | undefined> {
+  const dir = dirname(path);
+  const names = await readdir(dir).catch(() => [] as string[]);
+  for (const name of names) {
+    if (name === basename(path)) continue;
+    const candidate = join(dir, name);
+    if ((await inodeAt(candidate)) === inode) return candidate;
+  }
+  return undefined;
+}
+
+/** Opens a file to read, throwing a TerminalError naming the path when it cannot be opened. */
+export async function openForReading(path: string, context: StageContext): Promise<FileHandle> {
   try {
     return await open(path, 'r');
   } catch (cause) {

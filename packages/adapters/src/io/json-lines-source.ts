@@ -1,15 +1,29 @@
+import { watch, type FSWatcher } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
+import { basename, dirname } from 'node:path';
 import {
+  ErrorCode,
   errorMessage,
   InvalidStateError,
+  SluiceError,
+  systemClock,
+  type StageContext,
   type SourceBatch,
   type SourceError,
   type SourceHandler,
   type SourceReader,
 } from '@sluice/core';
 import { assertBatchSize } from './batch-size.ts';
-import { openAtPosition, type JsonLinesPosition } from './json-lines-position.ts';
-import { LineReader, type Utf8Fault } from './line-reader.ts';
+import {
+  inodeAt,
+  inodeOf,
+  noteTruncated,
+  openAtPosition,
+  openFollowed,
+  openForReading,
+  type JsonLinesPosition,
+} from './json-lines-position.ts';
+import { LineReader, type FileLine, type Utf8Fault } from './line-reader.ts';
 
 export type { JsonLinesPosition } from './json-lines-position.ts';
 
@@ -17,7 +31,18 @@ export type { JsonLinesPosition } from './json-lines-position.ts';
 export interface JsonLinesSourceOptions<T> {
   /** Checks (and may convert) a parsed value; throwing sends the line to the error lane. */
   readonly validate?: (value: unknown) => T;
+  /**
+   * Follow the file as it grows (`tail -F`): at its end the source waits for more instead of
+   * ending, reads a line only once its newline is there, reads a rotated file to its end and
+   * then the new file at the path from 0, and reads a truncated file again from 0.
+   */
+  readonly follow?: boolean;
+  /** With `follow`: ms between looks at the file while at its end, on the run's clock (default 200). */
+  readonly pollMs?: number;
 }
+
+/** Default wait between looks at a followed file that has nothing new. */
+const DEFAULT_POLL_MS = 200;
 
 /**
  * Longest raw line kept in a SourceError's `input`: enough for any real record, so that the
@@ -44,13 +69,41 @@ export function jsonLinesSource<T>(
   path: string,
   options: JsonLinesSourceOptions<T> = {},
 ): SourceHandler<T, JsonLinesPosition> {
+  const { follow = false, pollMs = DEFAULT_POLL_MS } = options;
+  if (!(Number.isSafeInteger(pollMs) && pollMs > 0)) {
+    throw new SluiceError(ErrorCode.Config, `jsonLinesSource: pollMs must be a positive integer, got ${String(pollMs)}`);
+  }
   return {
     async open(position, context): Promise<SourceReader<T, JsonLinesPosition>> {
-      const start = position ?? { offset: 0, line: 1 };
-      const file = await openAtPosition(path, start, context);
-      return new JsonLinesReader<T>(path, file, start, options.validate);
+      if (!follow) {
+        const start = position ?? { offset: 0, line: 1 };
+        const file = await openAtPosition(path, start, context);
+        return new JsonLinesReader<T>({ path, file, start, validate: options.validate });
+      }
+      const { file, inode, start } = await openFollowed(path, position, context);
+      const following: Following = { context, pollMs, inode, watcher: undefined, timer: undefined };
+      const reader = new JsonLinesReader<T>({ path, file, start, validate: options.validate, following });
+      reader.watch();
+      return reader;
     },
   };
+}
+
+/** What a reader with `follow` keeps: the file's inode, how it waits for more. */
+interface Following {
+  readonly context: StageContext;
+  readonly pollMs: number;
+  inode: string;
+  watcher: FSWatcher | undefined;
+  timer: unknown;
+}
+
+interface ReaderOptions<T> {
+  readonly path: string;
+  readonly file: FileHandle;
+  readonly start: JsonLinesPosition;
+  readonly validate: ((value: unknown) => T) | undefined;
+  readonly following?: Following;
 }
 
 /** Reader states: a read that failed midway has consumed lines it did not return. */
@@ -58,24 +111,22 @@ type ReaderState = 'open' | 'failed' | 'closed';
 
 class JsonLinesReader<T> implements SourceReader<T, JsonLinesPosition> {
   readonly #path: string;
-  readonly #file: FileHandle;
-  readonly #lines: LineReader;
+  #file: FileHandle;
+  #lines: LineReader;
   readonly #validate: ((value: unknown) => T) | undefined;
+  readonly #following: Following | undefined;
   #offset: number;
   #line: number;
   #done = false;
   #state: ReaderState = 'open';
 
-  constructor(
-    path: string,
-    file: FileHandle,
-    start: JsonLinesPosition,
-    validate: ((value: unknown) => T) | undefined,
-  ) {
+  constructor(options: ReaderOptions<T>) {
+    const { path, file, start } = options;
     this.#path = path;
     this.#file = file;
     this.#lines = new LineReader(file, start.offset);
-    this.#validate = validate;
+    this.#validate = options.validate;
+    this.#following = options.following;
     this.#offset = start.offset;
     this.#line = start.line;
   }
@@ -89,24 +140,18 @@ class JsonLinesReader<T> implements SourceReader<T, JsonLinesPosition> {
     this.#state = 'failed';
     const values: T[] = [];
     const errors: SourceError[] = [];
+    const following = this.#following;
     while (!this.#done && values.length + errors.length < max) {
-      const next = await this.#lines.next();
-      if (next === undefined) {
-        this.#done = true;
-        break;
-      }
-      const number = this.#line;
-      const atFileStart = this.#offset === 0;
-      this.#offset += next.bytes;
-      this.#line += 1;
-      // A byte-order mark may open the file: drop it there, and only there.
-      const text = atFileStart && next.text.charCodeAt(0) === BYTE_ORDER_MARK ? next.text.slice(1) : next.text;
-      const problem = problemOf(next.invalid, text);
-      if (problem !== undefined) errors.push(this.#malformed(problem, text, number));
-      else if (NOT_JSON_SPACE.test(text)) this.#parse(text, number, values, errors);
+      const next = following === undefined ? await this.#lines.next() : await this.#lines.nextComplete();
+      if (next !== undefined) this.#consume(next, values, errors);
+      else if (following === undefined) this.#done = true;
+      else if (!(await this.#moveOn(following, values, errors))) break;
     }
     this.#state = 'open';
-    const position = { offset: this.#offset, line: this.#line };
+    const position =
+      following === undefined
+        ? { offset: this.#offset, line: this.#line }
+        : { offset: this.#offset, line: this.#line, inode: following.inode };
     return errors.length > 0
       ? { values, errors, position, done: this.#done }
       : { values, position, done: this.#done };
@@ -115,7 +160,100 @@ class JsonLinesReader<T> implements SourceReader<T, JsonLinesPosition> {
   async close(): Promise<void> {
     if (this.#state === 'closed') return;
     this.#state = 'closed';
+    const following = this.#following;
+    if (following !== undefined) {
+      following.watcher?.close();
+      if (following.timer !== undefined) (following.context.clock ?? systemClock).clearTimeout(following.timer);
+    }
     await this.#file.close();
+  }
+
+  /**
+   * Watches the file's directory, as a hint only (events can be missed or coalesced): a change
+   * to the path wakes the stage before the next poll. The poll on the clock is what is relied on.
+   */
+  watch(): void {
+    const following = this.#following;
+    const wake = following?.context.wake;
+    if (following === undefined || wake === undefined) return;
+    const name = basename(this.#path);
+    try {
+      const watcher = watch(dirname(this.#path), { persistent: false }, (_event, changed) => {
+        if (changed === null || changed === name) wake();
+      });
+      watcher.on('error', () => watcher.close());
+      following.watcher = watcher;
+    } catch {
+      // No watching here (a file system without inotify): polling alone still follows the file.
+    }
+  }
+
+  #consume(next: FileLine, values: T[], errors: SourceError[]): void {
+    const number = this.#line;
+    const atFileStart = this.#offset === 0;
+    this.#offset += next.bytes;
+    this.#line += 1;
+    // A byte-order mark may open the file: drop it there, and only there.
+    const text = atFileStart && next.text.charCodeAt(0) === BYTE_ORDER_MARK ? next.text.slice(1) : next.text;
+    const problem = problemOf(next.invalid, text);
+    if (problem !== undefined) errors.push(this.#malformed(problem, text, number));
+    else if (NOT_JSON_SPACE.test(text)) this.#parse(text, number, values, errors);
+  }
+
+  /**
+   * At the end of a followed file: true when reading goes on at once (the file was truncated, or
+   * rotated and the new one is open), false when there is nothing yet (a poll is then set).
+   */
+  async #moveOn(following: Following, values: T[], errors: SourceError[]): Promise<boolean> {
+    const { context } = following;
+    const { size } = await this.#file.stat();
+    if (size < this.#lines.readTo) {
+      noteTruncated(context, this.#path, this.#lines.readTo, size);
+      this.#restartIn(this.#file, following.inode);
+      return true;
+    }
+    const current = await inodeAt(this.#path);
+    if (current === undefined || current === following.inode) {
+      this.#pollLater(following);
+      return false;
+    }
+    // Rotated: the old file is final, so its last line counts even without a newline.
+    const last = await this.#lines.next();
+    if (last !== undefined) this.#consume(last, values, errors);
+    let file: FileHandle;
+    try {
+      file = await openForReading(this.#path, context);
+    } catch {
+      // Gone again between the look and the open: look again at the next poll.
+      this.#pollLater(following);
+      return false;
+    }
+    const inode = await inodeOf(file);
+    const message = `jsonLinesSource(${this.#path}): the file was rotated; read the old one to its end, reading the new one from the start`;
+    context.note?.({ kind: 'source.rotated', message, details: { path: this.#path, from: following.inode, to: inode } });
+    await this.#file.close();
+    this.#restartIn(file, inode);
+    return true;
+  }
+
+  #restartIn(file: FileHandle, inode: string): void {
+    this.#file = file;
+    this.#lines = new LineReader(file, 0);
+    this.#offset = 0;
+    this.#line = 1;
+    if (this.#following !== undefined) this.#following.inode = inode;
+  }
+
+  /** Wakes the stage after `pollMs` on the run's clock, so new lines are read without a busy loop. */
+  #pollLater(following: Following): void {
+    const { context, pollMs } = following;
+    const wake = context.wake;
+    if (wake === undefined || following.timer !== undefined) return;
+    const clock = context.clock ?? systemClock;
+    following.timer = clock.setTimeout(() => {
+      following.timer = undefined;
+      if (this.#state !== 'closed') wake();
+    }, pollMs);
   }
 
   #parse(text: string, line: number, values: T[], errors: SourceError[]): void {

@@ -61,14 +61,36 @@ export class LineReader {
     this.#buffer = Buffer.allocUnsafe(chunkSize);
   }
 
-  /** The next line, or undefined at end of file. */
+  /** The next line, or undefined at end of file (a last line without `\n` is a line). */
   async next(): Promise<FileLine | undefined> {
+    return this.#next(true);
+  }
+
+  /**
+   * The next line that ends in `\n`, or undefined when the file holds no complete line yet: a
+   * partial last line stays buffered, and a later call reads what was appended meanwhile.
+   */
+  async nextComplete(): Promise<FileLine | undefined> {
+    return this.#next(false);
+  }
+
+  /** File offset up to which bytes have been read (consumed or buffered). */
+  get readTo(): number {
+    return this.#filePosition;
+  }
+
+  async #next(partialAtEof: boolean): Promise<FileLine | undefined> {
     for (;;) {
       // indexOf may find a stale newline past #end: then there is none before #end.
       const newline = this.#buffer.indexOf(NEWLINE, this.#scan);
       if (newline !== -1 && newline < this.#end) return this.#take(newline, newline + 1);
       this.#scan = this.#end;
-      if (this.#eof) return this.#start < this.#end ? this.#take(this.#end, this.#end) : undefined;
+      if (this.#eof) {
+        if (partialAtEof) return this.#start < this.#end ? this.#take(this.#end, this.#end) : undefined;
+        // A followed file may grow: the next call reads again from where this one stopped.
+        this.#eof = false;
+        return undefined;
+      }
       await this.#fill();
     }
   }
