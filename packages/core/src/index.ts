@@ -82,6 +82,23 @@ export {
 export { firstKind, joinKind, type FirstSpec, type JoinStageSpec } from './kinds/join.ts';
 export { delay, delayKind, type DelayBy, type DelaySpec } from './kinds/delay.ts';
 export { keyed, keyedKind, type KeyedHandler, type KeyedSpec, type KeyedUpdate } from './kinds/keyed.ts';
+export { validate, validateKind, type ValidateSpec } from './kinds/validate.ts';
+export {
+  formatIssuePath,
+  formatIssues,
+  isStandardSchema,
+  recordIssue,
+  SchemaValidationError,
+  type InferSchemaInput,
+  type InferSchemaOutput,
+  type RecordIssue,
+  type StandardSchemaIssue,
+  type StandardSchemaPathSegment,
+  type StandardSchemaProps,
+  type StandardSchemaResult,
+  type StandardSchemaTypes,
+  type StandardSchemaV1,
+} from './schema.ts';
 export {
   filter,
   flatMap,

@@ -1,3 +1,5 @@
+import type { RecordIssue } from './schema.ts';
+
 /**
  * What a journal record carries: `data` (a stage output), `error` (the error lane),
  * `eof` (the producer will append nothing more) and `control` (lifecycle markers).
@@ -35,4 +37,6 @@ export interface ErrorPayload {
   readonly input?: unknown;
   /** Where in an external input (file line, offset) the failure was found. */
   readonly location?: string;
+  /** What a schema found wrong with the input (a `validate` stage's MALFORMED_INPUT). */
+  readonly issues?: readonly RecordIssue[];
 }

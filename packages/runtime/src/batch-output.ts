@@ -2,6 +2,7 @@ import {
   ErrorCode,
   errorCodeOf,
   errorMessage,
+  SchemaValidationError,
   type Envelope,
   type ErrorPayload,
   type Lineage,
@@ -56,6 +57,7 @@ export class BatchOutput {
       message: errorMessage(thrown),
       ...(input === undefined ? {} : { input }),
       ...(location === undefined ? {} : { location }),
+      ...(thrown instanceof SchemaValidationError ? { issues: thrown.issues } : {}),
     };
     const at = this.now();
     this.records.push(cause === undefined ? { kind: 'error', at, payload } : { kind: 'error', at, payload, cause });

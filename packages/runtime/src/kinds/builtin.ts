@@ -10,3 +10,4 @@ import './stateful.ts';
 import './join.ts';
 import './delay.ts';
 import './keyed.ts';
+import './validate.ts';
