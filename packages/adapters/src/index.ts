@@ -1,7 +1,7 @@
 /**
  * @sluice/adapters — the outer ring of Sluice: implementations of the core ports (pino
  * logger, LMDB journal store, metrics) and the sources and sinks that move data in and out
- * of a flow (arrays, JSON Lines files, the console).
+ * of a flow (arrays, JSON Lines and CSV files, the console).
  *
  * ```ts
  * import { flow, sink, source, transform } from '@sluice/core';
@@ -20,6 +20,16 @@ export {
   type JsonLinesPosition,
   type JsonLinesSourceOptions,
 } from './io/json-lines-source.ts';
+export {
+  csvSource,
+  type CsvColumn,
+  type CsvColumns,
+  type CsvColumnType,
+  type CsvPosition,
+  type CsvRow,
+  type CsvSourceOptions,
+  type CsvValue,
+} from './io/csv-source.ts';
 export {
   jsonLinesSink,
   type JsonLinesSinkOptions,
