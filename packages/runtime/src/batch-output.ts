@@ -59,7 +59,8 @@ export class BatchOutput {
       ...(location === undefined ? {} : { location }),
       ...(thrown instanceof SchemaValidationError ? { issues: thrown.issues } : {}),
     };
-    const at = this.now();
+    // The same time as the data records around it: a batch's records never go back in time.
+    const at = (this.at ??= this.now());
     this.records.push(cause === undefined ? { kind: 'error', at, payload } : { kind: 'error', at, payload, cause });
     this.errors++;
   }

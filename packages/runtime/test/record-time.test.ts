@@ -29,3 +29,25 @@ describe('record times', () => {
     });
   }
 });
+
+describe('record times within a batch', () => {
+  it('never go back: an error-lane record carries the same time as the data records around it', async () => {
+    const store = createMemoryJournalStore();
+    // A clock that moves a little on every reading, as the wall clock does over a long batch.
+    class Creeping extends SimulatedClock {
+      override now(): number {
+        this.set(super.now() + 1);
+        return super.now();
+      }
+    }
+    const clock = new Creeping(1_000);
+    const half = transform('half', source('in', items([1, 2, 3, 4, 5, 6])), (n: number) => {
+      if (n % 2 === 0) throw new Error('even');
+      return n;
+    }, { batchSize: 6 });
+    await advanceUntilSettled(clock, run(flow('times', [sink('out', half, collect([]))]), { store, clock }), 10);
+    const times = (await store.read('half', 0, 20)).filter((r) => r.kind !== 'eof').map((r) => r.at);
+    expect(times).to.have.length(6);
+    expect(times, 'in the journal order, not decreasing').to.deep.equal([...times].sort((a, b) => a - b));
+  });
+});
