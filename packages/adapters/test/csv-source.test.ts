@@ -188,6 +188,17 @@ describe('csvSource', () => {
     );
   });
 
+  it('names csvSource when the file is missing or a position is past its end', async () => {
+    const gone = join(dir(), 'gone.csv');
+    const missing = await caught(csvSource(gone).open(undefined, stageContext()));
+    expect(missing).to.be.instanceOf(TerminalError);
+    expect((missing as Error).message).to.equal(`csvSource: file not found: ${gone}`);
+    const path = await file('short.csv', 'a\n1\n');
+    const past = await caught(csvSource(path).open({ offset: 40, line: 9, header: 'x' }, stageContext()));
+    expect(past).to.be.instanceOf(JournalCorruptError);
+    expect((past as Error).message).to.match(/^csvSource\(.*past the end of the file \(4 bytes\)/);
+  });
+
   it('rejects a bad delimiter when the source is defined', () => {
     expect(() => csvSource('x.csv', { delimiter: '"' })).to.throw(TerminalError, /delimiter/);
     expect(() => csvSource('x.csv', { delimiter: ',,' })).to.throw(TerminalError, /delimiter/);
