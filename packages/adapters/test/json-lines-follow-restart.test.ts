@@ -38,7 +38,7 @@ describe('jsonLinesSource follow, in a flow on LMDB', () => {
     kit = createTestKit(flow('tail', [sink('out', log, collect(out))]), { store: 'lmdb', batchSize: 2 });
     await kit.until(() => out.length === 5);
     await appendFile(path, lines(6, 8) + '{"n":');
-    await kit.until(() => out.length === 8, { within: '1s' });
+    await kit.until(() => out.length === 8);
     await kit.crash();
     // While down: the partial line is finished, the file rotated, and the new one written.
     await appendFile(path, '9}\n' + lines(10, 10));
@@ -46,9 +46,9 @@ describe('jsonLinesSource follow, in a flow on LMDB', () => {
     await writeFile(path, lines(11, 12));
     await kit.restart();
     const journal = kit;
-    await kit.until(async () => (await journal.journal('log')).length >= 12, { within: '1s' });
+    await kit.until(async () => (await journal.journal('log')).length >= 12);
     await appendFile(path, lines(13, 13));
-    await kit.until(async () => (await journal.journal('log')).length >= 13, { within: '1s' });
+    await kit.until(async () => (await journal.journal('log')).length >= 13);
     const read = (await kit.journal<{ n: number }>('log')).map((v) => v.n);
     expect(read).to.deep.equal(Array.from({ length: 13 }, (_, i) => i + 1));
     const summary = await kit.stop();
@@ -63,7 +63,7 @@ describe('jsonLinesSource follow, in a flow on LMDB', () => {
     kit = createTestKit(flow('tail', [sink('out', log, collect(out))]), { store: 'lmdb' });
     await kit.until(() => out.length === 3);
     await writeFile(path, lines(4, 4));
-    await kit.until(() => out.length === 4, { within: '1s' });
+    await kit.until(() => out.length === 4);
     const notices = (await kit.activity()).filter((a) => a.type === 'stage.notice');
     expect(notices.map((a) => (a as { kind?: string }).kind)).to.deep.equal(['source.truncated']);
   });
