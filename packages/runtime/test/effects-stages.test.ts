@@ -8,13 +8,13 @@ import {
   sink,
   source,
   stateful,
-  type CommitBatch,
   type EffectOptions,
   type JournalStore,
   type SinkHandler,
 } from '@sluice/core';
 import { SYSTEM_JOURNAL, intermediateJournal, run, type ActivityEntry } from '@sluice/runtime';
 import { collect, items } from './support/handlers.ts';
+import { failingStore, isOutcome } from './support/failing-store.ts';
 
 /** A receiver of effect calls: counts every call by idempotency key. */
 class Receiver {
@@ -26,24 +26,6 @@ class Receiver {
     return [...this.calls.values()].reduce((a, b) => a + b, 0);
   }
 }
-
-/** The memory store, refusing the first `times` commits that match `fails`, as a crash there would. */
-function failingStore(inner: JournalStore, fails: (batch: CommitBatch) => boolean, times = 1): JournalStore {
-  let left = times;
-  return {
-    ...inner,
-    commit: (batch) => {
-      if (left > 0 && fails(batch)) {
-        left--;
-        return Promise.reject(new TerminalError(ErrorCode.StoreWrite, 'simulated crash'));
-      }
-      return inner.commit(batch);
-    },
-  };
-}
-
-const isOutcome = (batch: CommitBatch): boolean =>
-  batch.records.some((r) => (r.payload as { value?: { phase?: string } }).value?.phase === 'outcome');
 
 /** A running total whose step reserves each amount through an effect. */
 function reserving(receiver: Receiver, out: number[], options: EffectOptions = {}) {

@@ -9,12 +9,12 @@ import {
   sink,
   source,
   transform,
-  type CommitBatch,
   type EffectOptions,
   type JournalStore,
 } from '@sluice/core';
 import { intermediateJournal, run } from '@sluice/runtime';
 import { advanceUntilSettled, collect, items } from './support/handlers.ts';
+import { failingStore, isOutcome } from './support/failing-store.ts';
 
 /** A receiver of effect calls: counts every call by idempotency key. */
 class Receiver {
@@ -35,27 +35,6 @@ function charging(receiver: Receiver, options: EffectOptions = {}, out: number[]
   );
   return flow('effects', [sink('out', charged, collect(out))]);
 }
-
-/**
- * The memory store, except that commits matching `fails` are refused with a TerminalError
- * (the run fails at once, as a crash would end it there), `times` times.
- */
-function failingStore(inner: JournalStore, fails: (batch: CommitBatch) => boolean, times = 1): JournalStore {
-  let left = times;
-  return {
-    ...inner,
-    commit: (batch) => {
-      if (left > 0 && fails(batch)) {
-        left--;
-        return Promise.reject(new TerminalError(ErrorCode.StoreWrite, 'simulated crash'));
-      }
-      return inner.commit(batch);
-    },
-  };
-}
-
-const isOutcome = (batch: CommitBatch): boolean =>
-  batch.records.some((r) => (r.payload as { value?: { phase?: string } }).value?.phase === 'outcome');
 
 async function effectsJournal(store: JournalStore): Promise<{ phase: string; key: string; ok?: boolean }[]> {
   const records = await store.read(intermediateJournal('charge'), 0, 1000);

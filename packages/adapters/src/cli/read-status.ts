@@ -1,6 +1,7 @@
 import type { JournalStore } from '@sluice/core';
 import { delayStatus, inspectDataDir, type DataDirInspection, type InputLag, type StageInspection, type StageStatus } from '@sluice/runtime';
 import type { OpenDataDir } from './data-dir.ts';
+import { processAlive } from '../process-alive.ts';
 
 /** One input of a stage at rest: its cursor and how far the upstream journal goes. */
 export type InputAtRest = InputLag;
@@ -66,11 +67,5 @@ function stopOf(inspection: DataDirInspection): LastStop {
 }
 
 function isAlive(pid: number | undefined): boolean {
-  if (pid === undefined || pid === process.pid) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
+  return pid !== undefined && pid !== process.pid && processAlive(pid);
 }

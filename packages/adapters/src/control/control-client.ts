@@ -5,6 +5,7 @@ import type { StopMode } from '@sluice/fsm';
 import type { ControlAnswer } from './control-endpoint.ts';
 import { readControlRecord, socketPath, type ControlRecord } from './control-file.ts';
 import type { ControlAction } from './control-request.ts';
+import { processAlive as isAlive } from '../process-alive.ts';
 
 /** A signal as `sluice signal` sends it. */
 export interface SignalRequest {
@@ -77,13 +78,4 @@ function parseAnswer(text: string): ControlAnswer | undefined {
     // not an answer
   }
   return undefined;
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }

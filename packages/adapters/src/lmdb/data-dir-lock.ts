@@ -4,6 +4,7 @@ import { createServer, type Server } from 'node:net';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { ErrorCode, SluiceError, errorMessage } from '@sluice/core';
+import { processAlive as isAlive } from '../process-alive.ts';
 
 /** Who holds a data directory: written to its `LOCK` file for messages, never trusted as the lock. */
 export interface DataDirLockHolder {
@@ -161,15 +162,6 @@ function readHolder(path: string): DataDirLockHolder | undefined {
     return { pid, since, host };
   } catch {
     return undefined;
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 
