@@ -18,9 +18,12 @@ export interface KeyedHandler<S, T, O> {
   init(key: string): S;
   /**
    * Folds one record into its key's state. It must not change `state` before it throws: a throw
-   * keeps the state as it was and sends the record to the error lane.
+   * keeps the state as it was and sends the record to the error lane. Returning `undefined`
+   * deletes the key (removed from the store in the batch's commit; `output` is not called and
+   * nothing is emitted for that record; the key's next record starts again from `init`), so
+   * dedupe and TTL helpers can expire keys.
    */
-  step(state: S, value: T, record: JournalRecord<T>): S;
+  step(state: S, value: T, record: JournalRecord<T>): S | undefined;
   /** What to emit for the record (undefined: nothing); default `{ key, state }`. */
   output?(state: S, value: T, key: string): O | undefined;
   /** Once every upstream has ended, what to emit for each key (in key order); default nothing. */

@@ -64,10 +64,12 @@ export class KeyedRunner extends StageRunner {
         const key = keys[i++];
         if (key === undefined) continue;
         const cause = { stage: input.upstream, seq: record.seq };
-        const before = changed.has(key) ? changed.get(key) : this.cache.has(key) ? this.cache.get(key) : handler.init(key);
+        // A deleted key (undefined) starts again from init.
+        const before = (changed.has(key) ? changed.get(key) : this.cache.get(key)) ?? handler.init(key);
         try {
           const state = handler.step(before, record.payload, record);
-          const value = handler.output === undefined ? { key, state } : handler.output(state, record.payload, key);
+          // A step that deletes its key emits nothing: there is no state to show.
+          const value = state === undefined ? undefined : handler.output === undefined ? { key, state } : handler.output(state, record.payload, key);
           changed.set(key, state);
           if (value !== undefined) out.emit(snapshotOf(value), cause);
         } catch (error) {
@@ -80,7 +82,8 @@ export class KeyedRunner extends StageRunner {
       out.eof();
       this.ended = true;
     }
-    const keyed: KeyedChange[] = [...changed].map(([key, value]) => ({ key, value }));
+    // A change without value deletes the key.
+    const keyed: KeyedChange[] = [...changed].map(([key, value]) => (value === undefined ? { key } : { key, value }));
     const advance = this.reader.advancer(read);
     return {
       batch: { stage: this.node.name, records: out.records, cursors: read.cursors, ...(keyed.length === 0 ? {} : { keyed }) },
@@ -122,6 +125,7 @@ export class KeyedRunner extends StageRunner {
     const { handler } = (this.node as StageNode<KeyedSpec>).spec;
     if (handler.onEof === undefined) return;
     const emit = (key: string, state: unknown): void => {
+      if (state === undefined) return; // deleted in this batch
       try {
         const value = handler.onEof?.(state, key);
         if (value !== undefined) out.emit(snapshotOf(value), undefined);
