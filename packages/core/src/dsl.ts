@@ -10,7 +10,7 @@ import { stageNode } from './kinds/define.ts';
 import { sinkKind } from './kinds/sink.ts';
 import { sourceKind } from './kinds/source.ts';
 import { flatMapKind, mapKind, routeKind, statefulKind, validRoutePorts } from './kinds/transform.ts';
-import type { Edge, StageNode, StageOptions } from './stage-node.ts';
+import type { Edge, StageNode, StageOptions, StageOptionsOf } from './stage-node.ts';
 
 export { checkName } from './kinds/define.ts';
 
@@ -39,7 +39,7 @@ export const ref = <T>(from: StageNode, port?: number): StageRef<T> =>
 export function source<T, TPosition = unknown>(
   name: string,
   handler: SourceHandler<T, TPosition>,
-  options: StageOptions = {},
+  options: StageOptionsOf<T> = {},
 ): StageRef<T> {
   const node = stageNode(sourceKind, { name, inputs: [], spec: { handler }, options });
   return ref<T>(node);
@@ -50,7 +50,7 @@ export function transform<TIn, TOut>(
   name: string,
   upstream: StageRef<TIn>,
   fn: MapFn<TIn, TOut>,
-  options: StageOptions = {},
+  options: StageOptionsOf<TOut> = {},
 ): StageRef<TOut> {
   const node = stageNode(mapKind, {
     name,
@@ -66,7 +66,7 @@ export function flatMap<TIn, TOut>(
   name: string,
   upstream: StageRef<TIn>,
   fn: FlatMapFn<TIn, TOut>,
-  options: StageOptions = {},
+  options: StageOptionsOf<TOut> = {},
 ): StageRef<TOut> {
   const node = stageNode(flatMapKind, {
     name,
@@ -82,7 +82,7 @@ export function filter<T>(
   name: string,
   upstream: StageRef<T>,
   predicate: (value: T) => boolean,
-  options: StageOptions = {},
+  options: StageOptionsOf<T> = {},
 ): StageRef<T> {
   return flatMap(name, upstream, (value) => (predicate(value) ? [value] : []), options);
 }
@@ -91,7 +91,7 @@ export function filter<T>(
 export function merge<T>(
   name: string,
   upstreams: readonly StageRef<T>[],
-  options: StageOptions = {},
+  options: StageOptionsOf<T> = {},
 ): StageRef<T> {
   const node = stageNode(mapKind, {
     name,

@@ -59,7 +59,7 @@ export type {
 } from './handlers.ts';
 export { deliverEach, type DeliverEachOptions, type DeliverFn } from './deliver-each.ts';
 export type { Edge, FlowShape, JoinKey, RetryPolicy, StageKind, StageNode, StageOptions } from './stage-node.ts';
-export type { BuiltinStageKind, StageType } from './stage-node.ts';
+export type { BuiltinStageKind, EventTimeOptions, StageOptionsOf, StageType } from './stage-node.ts';
 export {
   defineStageKind,
   distinctInputs,

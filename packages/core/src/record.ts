@@ -21,6 +21,16 @@ export interface Envelope<T = unknown> {
   readonly cause?: Lineage;
   /** Output port for records of a `route` stage. */
   readonly port?: number;
+  /**
+   * Event time, epoch ms: when what the record describes happened. Set where a stage assigns it
+   * (`StageOptions.eventTime`), inherited from the input a record was made from, absent otherwise.
+   */
+  readonly time?: number;
+  /**
+   * The producer's watermark when it wrote the record, epoch ms: a later record of the same
+   * journal whose `time` is below it is late. Absent where no event time was assigned upstream.
+   */
+  readonly watermark?: number;
 }
 
 /** A record as stored: its envelope plus `seq`, dense and 1-based per journal. */

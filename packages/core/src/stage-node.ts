@@ -47,7 +47,32 @@ export interface StageOptions {
    * for its token on the run's clock.
    */
   readonly rateLimit?: { readonly perSecond: number; readonly burst?: number };
+  /**
+   * Assigns event time to what this stage emits (a source or any stage), read from each output
+   * value by `of`; see {@link EventTimeOptions}. The DSL functions type `of` by the stage's output.
+   */
+  readonly eventTime?: EventTimeOptions<never>;
+  /**
+   * At a stage with several inputs: an input that brought no record for this long (ms on the run's
+   * clock) stops holding back the stage's watermark until it brings one again, so one quiet input
+   * does not stall the windows downstream. Default: an input holds it back until it ends.
+   */
+  readonly idleInputMs?: number;
 }
+
+/**
+ * How a stage assigns event time. Each emitted record gets `time = of(value)`; a value whose time
+ * is not a finite number goes to the stage's error lane instead. The stage's watermark is the
+ * highest time it has emitted minus `outOfOrdernessMs` (default 0): records may arrive that much
+ * out of order before a window downstream counts them as late.
+ */
+export interface EventTimeOptions<T> {
+  readonly of: (value: T) => number;
+  readonly outOfOrdernessMs?: number;
+}
+
+/** A stage's options with `eventTime` typed by the values the stage emits. */
+export type StageOptionsOf<T> = Omit<StageOptions, 'eventTime'> & { readonly eventTime?: EventTimeOptions<T> };
 
 /** A flow as its stages' flow-level checks see it: its name and its stages, upstreams first. */
 export interface FlowShape {

@@ -1,3 +1,4 @@
+import type { Assigner } from './event-time.ts';
 import {
   ErrorCode,
   errorCodeOf,
@@ -18,12 +19,31 @@ export class BatchOutput {
   data = 0;
   errors = 0;
   private at: number | undefined;
+  /** Event time the next records inherit: the input record's being handled. */
+  private time: number | undefined;
+  /** The stage's watermark, stamped on the next records. */
+  private watermark: number | undefined;
 
   constructor(
     private readonly stage: string,
     private readonly now: () => number,
+    /** Set when the stage assigns event time to what it emits. */
+    private readonly assigner?: Assigner,
   ) {
     this.at = now();
+  }
+
+  /** The next records were made from an input record of event time `time`, under `watermark`. */
+  from(time: number | undefined, watermark: number | undefined): void {
+    this.time = time;
+    this.watermark = watermark;
+  }
+
+  /** A new collector for the same stage, inheriting what `from` set (a call with its own output). */
+  child(): BatchOutput {
+    const child = new BatchOutput(this.stage, this.now, this.assigner);
+    child.from(this.time, this.watermark);
+    return child;
   }
 
   /** Reads the clock again, after the handler awaited something. */
@@ -36,14 +56,30 @@ export class BatchOutput {
     this.at = undefined;
   }
 
-  /** Appends a data record. One object literal per shape: no spreads on the hot path. */
-  emit(payload: unknown, cause: Lineage | undefined, port?: number): void {
+  /**
+   * Appends a data record; `time` sets its event time (a window's result), else it inherits the
+   * input's, or the stage's assigner reads it from the payload (a bad one sends the record to the
+   * error lane). One object literal per shape: no spreads on the hot path.
+   */
+  emit(payload: unknown, cause: Lineage | undefined, port?: number, time?: number): void {
     const at = (this.at ??= this.now());
     let record: Envelope;
     if (cause === undefined) {
       record = port === undefined ? { kind: 'data', at, payload } : { kind: 'data', at, payload, port };
     } else {
       record = port === undefined ? { kind: 'data', at, payload, cause } : { kind: 'data', at, payload, cause, port };
+    }
+    if (this.assigner !== undefined) {
+      let assigned: number;
+      try {
+        assigned = this.assigner.timeOf(payload);
+      } catch (error) {
+        this.fail(error, payload, cause);
+        return;
+      }
+      record = { ...record, time: assigned, watermark: this.assigner.advance(assigned) };
+    } else if ((time ?? this.time) !== undefined || this.watermark !== undefined) {
+      record = stamped(record, time ?? this.time, this.watermark);
     }
     this.records.push(record);
     this.data++;
@@ -61,7 +97,8 @@ export class BatchOutput {
     };
     // The same time as the data records around it: a batch's records never go back in time.
     const at = (this.at ??= this.now());
-    this.records.push(cause === undefined ? { kind: 'error', at, payload } : { kind: 'error', at, payload, cause });
+    const record: Envelope = cause === undefined ? { kind: 'error', at, payload } : { kind: 'error', at, payload, cause };
+    this.records.push(this.watermark === undefined ? record : stamped(record, undefined, this.watermark));
     this.errors++;
   }
 
@@ -78,3 +115,9 @@ export class BatchOutput {
   }
 }
 
+
+/** `record` with its event time and watermark, where defined. */
+function stamped(record: Envelope, time: number | undefined, watermark: number | undefined): Envelope {
+  if (time === undefined) return watermark === undefined ? record : { ...record, watermark };
+  return watermark === undefined ? { ...record, time } : { ...record, time, watermark };
+}

@@ -27,6 +27,7 @@ export class ProcessRunner extends StageRunner {
 
   override async initialize(): Promise<void> {
     await this.reader.load();
+    await this.eventTime.restore(this.deps.store, this.reader.inputs);
     this.ended = await this.journalEnded();
     this.processor = createProcessor(this.node, await this.deps.store.loadState(this.node.name));
     await this.processor.start?.(this.tools);
@@ -49,6 +50,8 @@ export class ProcessRunner extends StageRunner {
     } else {
       for (const { input, records } of read.batches) {
         for (const record of records) {
+          this.eventTime.observe(input, record);
+          out.from(record.time, this.eventTime.current());
           const pending = this.handle(processor, record, input, out);
           if (pending !== undefined) {
             await pending;
@@ -57,7 +60,9 @@ export class ProcessRunner extends StageRunner {
         }
       }
     }
+    for (const input of read.ended) this.eventTime.ended(input);
     if (read.endsNow) {
+      out.from(undefined, this.eventTime.current());
       this.end(processor, out);
       this.ended = true;
     }
@@ -78,7 +83,13 @@ export class ProcessRunner extends StageRunner {
    */
   private async handleConcurrently(processor: Processor, batches: ReadResult['batches'], out: BatchOutput, concurrency: number): Promise<void> {
     const work = batches.flatMap(({ input, records }) => records.map((record) => ({ input, record })));
-    const outputs: BatchOutput[] = work.map(() => this.output());
+    // Watermarks are folded in input order, before any call starts.
+    const outputs: BatchOutput[] = work.map(({ input, record }) => {
+      this.eventTime.observe(input, record);
+      const into = this.output();
+      into.from(record.time, this.eventTime.current());
+      return into;
+    });
     let next = 0;
     const worker = async (): Promise<void> => {
       for (let i = next++; i < work.length; i = next++) {
@@ -192,7 +203,7 @@ export class ProcessRunner extends StageRunner {
       out.append(into);
       permit?.succeeded();
     };
-    const into = this.output();
+    const into = out.child();
     let pending: Promise<void> | void;
     try {
       pending = processor.handle(record, input.upstream, into, input.index, callTools(this.tools, call.signal));

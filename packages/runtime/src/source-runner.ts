@@ -13,6 +13,7 @@ export class SourceRunner extends StageRunner {
     this.ended = await this.journalEnded();
     if (this.ended) return;
     this.lastSeq = await this.deps.store.lastSeq(node.name);
+    await this.eventTime.restore(this.deps.store, []);
     const position = await this.deps.store.loadState(node.name);
     this.reader = await node.spec.handler.open(position, this.context());
   }

@@ -15,6 +15,7 @@ import {
 } from '@sluice/core';
 import type { StageEvent } from '@sluice/fsm';
 import { BatchOutput } from './batch-output.ts';
+import { EventTimeTracker } from './event-time.ts';
 import type { Input } from './upstream-reader.ts';
 import { Waker, type PollBackoff } from './waker.ts';
 import { IntermediateLog } from './kinds/intermediates.ts';
@@ -116,12 +117,15 @@ export abstract class StageRunner {
   private committing: Promise<void> | undefined;
   private stepLog: IntermediateLog | undefined;
   private stepToolsOf: StepTools | undefined;
+  /** The stage's watermark over its inputs and the event time it assigns (restored by `initialize`). */
+  protected readonly eventTime: EventTimeTracker;
 
   constructor(
     protected readonly node: StageNode,
     protected readonly deps: RunnerDeps,
   ) {
     this.log = deps.logger.child({ stage: node.name });
+    this.eventTime = new EventTimeTracker(node, deps.clock);
     // Upstream commits bring input; consumer commits relieve backpressure.
     const watched = new Set([...node.inputs.map((e) => e.from.name), ...deps.consumersOf(node.name)]);
     this.waker = new Waker(watched, deps);
@@ -255,7 +259,7 @@ export abstract class StageRunner {
 
   /** A batch collector bound to this stage and clock. */
   protected output(): BatchOutput {
-    return new BatchOutput(this.node.name, () => this.deps.clock.now());
+    return new BatchOutput(this.node.name, () => this.deps.clock.now(), this.eventTime.assigner);
   }
 
   /**

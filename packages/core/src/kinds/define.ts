@@ -40,6 +40,7 @@ export interface StageNodeInit<TSpec> {
 
 /** A node of `type`; checks the name. Graph facts are checked when a flow is built from it. */
 export function stageNode<TSpec>(type: StageType<TSpec>, init: StageNodeInit<TSpec>): StageNode<TSpec> {
+  checkTimeOptions(init.name, init.options ?? {});
   return {
     name: checkName(init.name),
     kind: type.name,
@@ -48,6 +49,21 @@ export function stageNode<TSpec>(type: StageType<TSpec>, init: StageNodeInit<TSp
     inputs: init.inputs,
     options: init.options ?? {},
   };
+}
+
+/** Throws FlowDefinitionError naming the stage for event-time options it cannot run with. */
+function checkTimeOptions(name: string, options: StageOptions): void {
+  const { eventTime, idleInputMs } = options;
+  const nonNegative = (value: unknown): boolean => value === undefined || (typeof value === 'number' && Number.isFinite(value) && value >= 0);
+  if (eventTime !== undefined && typeof eventTime.of !== 'function') {
+    throw new FlowDefinitionError(`stage "${name}": eventTime.of must be a function of the emitted value`, name);
+  }
+  if (!nonNegative(eventTime?.outOfOrdernessMs)) {
+    throw new FlowDefinitionError(`stage "${name}": eventTime.outOfOrdernessMs must be a number of ms, 0 or more`, name);
+  }
+  if (!nonNegative(idleInputMs)) {
+    throw new FlowDefinitionError(`stage "${name}": idleInputMs must be a number of ms, 0 or more`, name);
+  }
 }
 
 /** One error naming the stage unless it has between `min` and `max` inputs; for a kind's `validate`. */

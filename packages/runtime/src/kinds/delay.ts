@@ -18,6 +18,11 @@ interface Pending {
   readonly due: number;
   readonly value: unknown;
   readonly cause: Lineage;
+  /**
+   * The record's event time, passed on. Its watermark is not: a delay reorders records in
+   * processing time, so what it releases carries no watermark of its own.
+   */
+  readonly time?: number;
 }
 
 /** Keys sort by due time, then by input seq (input order among equal times). */
@@ -66,7 +71,8 @@ export class DelayRunner extends StageRunner {
         const cause = { stage: input.upstream, seq: record.seq };
         try {
           const due = this.dueOf(record.payload, record);
-          fresh.push({ key: keyOf(due, record.seq), due, value: record.payload, cause });
+          const time = record.time === undefined ? {} : { time: record.time };
+          fresh.push({ key: keyOf(due, record.seq), due, value: record.payload, cause, ...time });
         } catch (error) {
           out.fail(error, record.payload, cause);
         }
@@ -81,11 +87,11 @@ export class DelayRunner extends StageRunner {
     ].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
     const changes: KeyedChange[] = [];
     for (const p of firing) {
-      out.emit(p.value, p.cause);
+      out.emit(p.value, p.cause, undefined, p.time);
       if (p.stored) changes.push({ key: p.key });
     }
     for (const p of fresh) {
-      if (!(firesFresh && p.due <= now)) changes.push({ key: p.key, value: { due: p.due, value: p.value, cause: p.cause } satisfies Pending });
+      if (!(firesFresh && p.due <= now)) changes.push({ key: p.key, value: { due: p.due, value: p.value, cause: p.cause, ...(p.time === undefined ? {} : { time: p.time }) } satisfies Pending });
     }
     const pending = (await store.countKeyed(stage)) - stored.length + changes.filter((c) => c.value !== undefined).length;
     const ends = pending === 0 && (read.endsNow || this.reader.inputs.every((i) => i.ended));

@@ -26,6 +26,7 @@ export class KeyedRunner extends StageRunner {
 
   override async initialize(): Promise<void> {
     await this.reader.load();
+    await this.eventTime.restore(this.deps.store, this.reader.inputs);
     this.ended = await this.journalEnded();
     // A restart reads the committed states again: what was in memory may not have committed.
     this.cache.clear();
@@ -62,8 +63,10 @@ export class KeyedRunner extends StageRunner {
     for (const { input, records } of read.batches) {
       for (const record of records) {
         const key = keys[i++];
+        this.eventTime.observe(input, record);
         if (key === undefined) continue;
         const cause = { stage: input.upstream, seq: record.seq };
+        out.from(record.time, this.eventTime.current());
         // A deleted key (undefined) starts again from init.
         const before = (changed.has(key) ? changed.get(key) : this.cache.get(key)) ?? handler.init(key);
         try {
@@ -77,7 +80,9 @@ export class KeyedRunner extends StageRunner {
         }
       }
     }
+    for (const input of read.ended) this.eventTime.ended(input);
     if (read.endsNow) {
+      out.from(undefined, this.eventTime.current());
       await this.emitAtEof(changed, out);
       out.eof();
       this.ended = true;
