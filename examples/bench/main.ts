@@ -1,7 +1,8 @@
 /**
  * `pnpm bench`: Sluice against a hand-written durable pipeline on lmdb-js (raw) and an
  * in-memory RxJS pipeline (memory), side by side in one run; then durable effects against
- * direct calls, and the request API against a bare node:http server. Each scenario runs in
+ * direct calls, the request API against a bare node:http server, and keyed state from 100 to
+ * 1,000,000 distinct keys. Each scenario runs in
  * its own child process, so its peak RSS and CPU time are its own.
  *
  *   pnpm bench --quick               3 stages, 100,000 records, under a minute
@@ -30,7 +31,8 @@ const HELP = `usage: pnpm bench [--quick] [--json FILE] [options]
                        against raw LMDB and RxJS; effects = 3 durable effects per event at
                        1, 10, 100, 1,000 records per batch, in-process and over local HTTP,
                        beside direct calls; requests = httpSource under 64 autocannon
-                       clients beside a bare node:http server
+                       clients beside a bare node:http server; keyed = a count per key at
+                       100, 10k, 100k and 1M distinct keys
   --json FILE          also write plan, machine, every run and the summary as JSON
   --reps N             repetitions (median and spread are reported)
   --impl LIST          (flows; like the options below up to --compare, which without

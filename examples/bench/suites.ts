@@ -4,9 +4,11 @@ import { EFFECT_BATCHES, aggregateEffects, runEffectsSuite, type EffectsPlan, ty
 import { aggregateIngest, ingestTable, type IngestRow } from './ingest-report.ts';
 import type { IngestResult } from './ingest-scenario.ts';
 import { ingestPlan, runIngestSuite, type IngestPlan } from './ingest-suite.ts';
+import type { KeyedResult } from './keyed-scenario.ts';
+import { aggregateKeyed, keyedPlan, keyedTable, runKeyedSuite, type KeyedPlan, type KeyedRow } from './keyed-suite.ts';
 
 /** The parts of `pnpm bench`: the stage-loop flows against raw LMDB and RxJS, durable effects, the request API. */
-export const SUITES = ['flows', 'effects', 'requests'] as const;
+export const SUITES = ['flows', 'effects', 'requests', 'keyed'] as const;
 
 /** One part of {@link SUITES}. */
 export type Suite = (typeof SUITES)[number];
@@ -15,6 +17,7 @@ export type Suite = (typeof SUITES)[number];
 export interface IssueTenReport {
   readonly effects?: { readonly plan: EffectsPlan; readonly rows: readonly EffectsRow[]; readonly runs: readonly EffectsResult[] };
   readonly requests?: { readonly plan: IngestPlan; readonly rows: readonly IngestRow[]; readonly runs: readonly IngestResult[] };
+  readonly keyed?: { readonly plan: KeyedPlan; readonly rows: readonly KeyedRow[]; readonly runs: readonly KeyedResult[] };
 }
 
 /** How the effects and request-API parts run. */
@@ -48,6 +51,14 @@ export async function runIssueTenSuites(options: SuiteOptions): Promise<IssueTen
     const rows = aggregateIngest(runs);
     console.log(`\n${ingestTable(rows)}`);
     report.requests = { plan, rows, runs };
+  }
+  if (options.suites.includes('keyed')) {
+    const plan = keyedPlan(options.quick, options.dir, options.reps);
+    console.log(`\nkeyed state: source → keyed count per key → sink, ${String(plan.records)} records, on LMDB (fsync per commit)`);
+    const runs = await runKeyedSuite(plan, options.extraArgs, log);
+    const rows = aggregateKeyed(runs);
+    console.log(`\n${keyedTable(rows)}`);
+    report.keyed = { plan, rows, runs };
   }
   return report;
 }
