@@ -13,7 +13,8 @@ import { fromLegacy } from './legacy-record.ts';
 /**
  * A journal record as stored (store format 2): a msgpack array, so that no keys or record
  * definitions are encoded per record — `[kind, at, payload]`, plus `[…, causeStage, causeSeq]`
- * with lineage, plus `[…, port]` for a route output (cause slots `null` when it has none).
+ * with lineage, plus `[…, port]` for a route output (cause slots `null` when it has none), plus
+ * `[…, time, watermark]` for a record with event time (slots `null` where absent).
  * The kind is a small integer; `seq` is the key, not part of the value.
  */
 export type StoredRecord =
@@ -26,6 +27,16 @@ export type StoredRecord =
       causeStage: string | null,
       causeSeq: number | null,
       port: number,
+    ]
+  | readonly [
+      kind: number,
+      at: number,
+      payload: unknown,
+      causeStage: string | null,
+      causeSeq: number | null,
+      port: number | null,
+      time: number | null,
+      watermark: number | null,
     ];
 
 const KIND_CODE: Readonly<Record<RecordKind, number>> = { data: 0, error: 1, eof: 2, control: 3 };
@@ -39,7 +50,10 @@ export function toStored(envelope: Envelope, stage: string): StoredRecord {
       stage,
     });
   }
-  const { at, payload, cause, port } = envelope;
+  const { at, payload, cause, port, time, watermark } = envelope;
+  if (time !== undefined || watermark !== undefined) {
+    return [k, at, payload, cause?.stage ?? null, cause?.seq ?? null, port ?? null, time ?? null, watermark ?? null];
+  }
   if (port !== undefined) {
     return [k, at, payload, cause?.stage ?? null, cause?.seq ?? null, port];
   }
@@ -60,6 +74,7 @@ export function fromStored(journal: string, seq: number, value: unknown): Journa
 }
 
 function fromArray(seq: number, value: readonly unknown[]): JournalRecord | undefined {
+  if (value.length === 8) return fromTimed(seq, value);
   const [k, at, payload, causeStage, causeSeq, port] = value;
   const kind = typeof k === 'number' ? KIND_OF_CODE[k] : undefined;
   if (kind === undefined || typeof at !== 'number') return undefined;
@@ -78,6 +93,27 @@ function fromArray(seq: number, value: readonly unknown[]): JournalRecord | unde
     default:
       return undefined;
   }
+}
+
+/** The 8-slot form: any of cause, port, time and watermark may be null. */
+function fromTimed(seq: number, value: readonly unknown[]): JournalRecord | undefined {
+  const [k, at, payload, causeStage, causeSeq, port, time, watermark] = value;
+  const kind = typeof k === 'number' ? KIND_OF_CODE[k] : undefined;
+  if (kind === undefined || typeof at !== 'number') return undefined;
+  const numberOrNull = (v: unknown): boolean => v === null || typeof v === 'number';
+  if (!numberOrNull(port) || !numberOrNull(time) || !numberOrNull(watermark)) return undefined;
+  const withCause = typeof causeStage === 'string' && typeof causeSeq === 'number';
+  if (!withCause && !(causeStage === null && causeSeq === null)) return undefined;
+  return {
+    seq,
+    kind,
+    at,
+    payload,
+    ...(withCause ? { cause: { stage: causeStage, seq: causeSeq } } : {}),
+    ...(typeof port === 'number' ? { port } : {}),
+    ...(typeof time === 'number' ? { time } : {}),
+    ...(typeof watermark === 'number' ? { watermark } : {}),
+  };
 }
 
 /** Stats as stored, or zero counts; a stored value that is not counts reads as corrupt. */

@@ -124,7 +124,11 @@ export function journalStoreContract(options: JournalStoreContractOptions): void
           payload: { stage: 'a', code: 'HANDLER_FAILED', message: 'boom', input: { x: 1 } },
         },
         { kind: 'control', at: 5, payload: { marker: 'checkpoint' } },
-        { kind: 'eof', at: 6, payload: null },
+        { kind: 'data', at: 6, payload: 1, time: 1_700_000_000_123, watermark: 1_700_000_000_000 },
+        { kind: 'data', at: 7, payload: 2, cause: { stage: 'up', seq: 43 }, time: 5 },
+        { kind: 'data', at: 8, payload: 3, port: 0, watermark: 4 },
+        { kind: 'error', at: 9, payload: { stage: 'a', code: 'X', message: 'late' }, watermark: 9 },
+        { kind: 'eof', at: 10, payload: null },
       ];
       await store.commit(batch('a', envelopes));
       const records = await store.read('a', 0, 10);
