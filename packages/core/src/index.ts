@@ -84,6 +84,19 @@ export { delay, delayKind, type DelayBy, type DelaySpec } from './kinds/delay.ts
 export { keyed, keyedKind, type KeyedHandler, type KeyedSpec, type KeyedUpdate } from './kinds/keyed.ts';
 export { validate, validateKind, type ValidateSpec } from './kinds/validate.ts';
 export {
+  count,
+  groupBy,
+  reduce,
+  type Aggregated,
+  type Aggregator,
+  type Counted,
+  type Grouped,
+  type KeyFn,
+} from './keyed-helpers/aggregate.ts';
+export { checkEmit, type EmitPolicy, type HelperOptions } from './keyed-helpers/emit-policy.ts';
+export { topN, type Ranking } from './keyed-helpers/top-n.ts';
+export { dedupe, type DedupeOptions } from './keyed-helpers/dedupe.ts';
+export {
   formatIssuePath,
   formatIssues,
   isStandardSchema,
