@@ -8,7 +8,7 @@ import {
   type JournalStore,
   type StageNode,
 } from '@sluice/core';
-import type { Input } from './upstream-reader.ts';
+import type { Input, ReadResult } from './upstream-reader.ts';
 
 /**
  * A stage's event time: the watermark over its inputs and, when the stage assigns event time
@@ -27,6 +27,8 @@ export class EventTimeTracker {
   private readonly over: boolean[];
   private readonly idleMs: number | undefined;
   private watermark: number | undefined;
+  /** The highest watermark the stage has written to its journal. */
+  private written: number | undefined;
   /** True once a record with a watermark was observed: before that, observing costs a check. */
   private active = false;
   private readonly assign: Assigner | undefined;
@@ -68,6 +70,7 @@ export class EventTimeTracker {
     // What the stage last stamped is a floor: an input that was idle then is not idle yet now.
     const own = await lastRecord(store, this.node.name);
     this.watermark = this.assign === undefined ? own?.watermark : undefined;
+    this.written = own?.watermark;
     if (this.watermark !== undefined) this.active = true;
     this.recompute();
     this.assign?.restore(own?.watermark);
@@ -86,9 +89,7 @@ export class EventTimeTracker {
       if (this.active && this.idleMs !== undefined) this.recompute();
       return before;
     }
-    this.active = true;
-    const held = this.marks[input.index];
-    if (held === undefined || mark > held) this.marks[input.index] = mark;
+    this.fold(input.index, mark);
     this.recompute();
     return before;
   }
@@ -97,6 +98,42 @@ export class EventTimeTracker {
   ended(input: Input): void {
     this.over[input.index] = true;
     this.recompute();
+  }
+
+  /**
+   * After a read's data records were observed and handled: folds in the watermarks of what the
+   * read skipped (control records, other ports) and the inputs that ended.
+   */
+  afterRead(read: ReadResult): void {
+    for (const { input, watermark } of read.marks) this.fold(input.index, watermark);
+    for (const input of read.ended) this.over[input.index] = true;
+    if (read.marks.length > 0 || read.ended.length > 0) this.recompute();
+  }
+
+  /**
+   * The watermark a batch of `records` must add as a control record so its consumers see time
+   * move on, or undefined: only when the batch carries no watermark of its own (a filter that
+   * dropped everything) and the stage's watermark passed the last one it wrote.
+   */
+  markFor(records: readonly { readonly watermark?: number; readonly kind: string }[]): number | undefined {
+    for (let i = records.length - 1; i >= 0; i--) {
+      const record = records[i];
+      if (record?.kind === 'eof') return undefined;
+      const watermark = record?.watermark;
+      if (watermark === undefined) continue;
+      if (this.written === undefined || watermark > this.written) this.written = watermark;
+      return undefined;
+    }
+    const now = this.current();
+    if (now === undefined || (this.written !== undefined && now <= this.written)) return undefined;
+    this.written = now;
+    return now;
+  }
+
+  private fold(index: number, mark: number): void {
+    this.active = true;
+    const held = this.marks[index];
+    if (held === undefined || mark > held) this.marks[index] = mark;
   }
 
   /** The stage's watermark now; undefined while no input has brought one (or one still holds it back). */

@@ -60,7 +60,7 @@ export class ProcessRunner extends StageRunner {
         }
       }
     }
-    for (const input of read.ended) this.eventTime.ended(input);
+    this.eventTime.afterRead(read);
     if (read.endsNow) {
       out.from(undefined, this.eventTime.current());
       this.end(processor, out);

@@ -295,9 +295,10 @@ export abstract class StageRunner {
   private commit(prepared: Prepared): Promise<void> {
     const { inCount, handlerMs, onCommitted } = prepared;
     const sample = { in: inCount, out: prepared.out.data, errors: prepared.out.errors, handlerMs };
+    const marked = this.withWatermark(prepared.batch);
     const write = (): Promise<void> => {
-      const side = this.steps.cursorAfter((upstream) => this.committedCursor(upstream, prepared.batch.cursors));
-      const batch = side === undefined ? prepared.batch : { ...prepared.batch, cursors: { ...prepared.batch.cursors, [this.steps.journal]: side } };
+      const side = this.steps.cursorAfter((upstream) => this.committedCursor(upstream, marked.cursors));
+      const batch = side === undefined ? marked : { ...marked, cursors: { ...marked.cursors, [this.steps.journal]: side } };
       return this.deps.store.commit(batch).then((result) => {
         this.journalSeq = result.lastSeq;
         if (side !== undefined) this.steps.settle(side);
@@ -318,6 +319,20 @@ export abstract class StageRunner {
     }
     this.committing = committing;
     return committing;
+  }
+
+  /**
+   * The batch with a watermark-only control record appended when its records carry none and the
+   * stage's watermark moved on (see EventTimeTracker.markFor): for the stages that read it.
+   */
+  private withWatermark(batch: CommitBatch): CommitBatch {
+    // A source stamps every record itself (and counts its seqs ahead); a sink has no readers.
+    if (this.node.inputs.length === 0 || this.deps.consumersOf(this.node.name).length === 0) return batch;
+    const { records } = batch;
+    const watermark = this.eventTime.markFor(records);
+    if (watermark === undefined) return batch;
+    const mark = { kind: 'control' as const, at: this.deps.clock.now(), payload: { watermark }, watermark };
+    return { ...batch, records: [...records, mark] };
   }
 
   /** The lowest cursor over `upstream`'s ports once `cursors` commit; Infinity for a journal the stage does not read. */

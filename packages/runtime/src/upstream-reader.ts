@@ -34,6 +34,11 @@ export interface ReadResult {
   readonly endsNow: boolean;
   /** True when any cursor moves. */
   readonly moved: boolean;
+  /**
+   * Per input read, the last watermark among all the records read (any kind, any port): a
+   * route's other ports and an upstream's watermark-only control records move time on too.
+   */
+  readonly marks: readonly { readonly input: Input; readonly watermark: number }[];
 }
 
 /** Where the next read of an input starts: ahead of its cursor while a read awaits its commit. */
@@ -93,6 +98,7 @@ export class UpstreamReader {
     const batches: InputBatch[] = [];
     const cursors: Record<string, number> = {};
     const ended: Input[] = [];
+    const marks: { input: Input; watermark: number }[] = [];
     const count = this.inputs.length;
     let taken = 0;
     let moved = false;
@@ -104,6 +110,8 @@ export class UpstreamReader {
       const records = await this.store.read(input.upstream, position.next, limit - taken);
       const last = records[records.length - 1];
       if (last === undefined) continue;
+      const watermark = lastWatermark(records);
+      if (watermark !== undefined) marks.push({ input, watermark });
       const data = dataOf(records, input.port);
       if (data.length > 0) batches.push({ input, records: data });
       taken += data.length;
@@ -118,7 +126,7 @@ export class UpstreamReader {
     }
     this.turn = (this.turn + 1) % Math.max(1, count);
     const endsNow = this.positions.every((p) => p.ended);
-    return { batches, count: taken, cursors, ended, endsNow, moved };
+    return { batches, count: taken, cursors, ended, endsNow, moved, marks };
   }
 
   /**
@@ -135,6 +143,15 @@ export class UpstreamReader {
       for (const input of ended) input.ended = true;
     };
   }
+}
+
+/** The watermark of the last record that has one (watermarks never go back within a journal). */
+function lastWatermark(records: readonly JournalRecord[]): number | undefined {
+  for (let i = records.length - 1; i >= 0; i--) {
+    const watermark = records[i]?.watermark;
+    if (watermark !== undefined) return watermark;
+  }
+  return undefined;
 }
 
 /**

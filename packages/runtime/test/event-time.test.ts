@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import {
   createMemoryJournalStore,
   flow,
+  filter,
   FlowDefinitionError,
   merge,
   sink,
@@ -82,6 +83,31 @@ describe('event time', () => {
       if ((record.watermark ?? 0) > 4) expect(i, 'past the slow input only once it ended').to.be.greaterThan(lastSlow);
     }
     expect(Math.max(...marks), 'the fast input alone, after the slow one ended').to.equal(1099);
+  });
+
+  it('a stage that drops everything it reads writes watermark-only control records, so time moves on downstream', async () => {
+    const store = createMemoryJournalStore();
+    const src = source('ticks', items(ticks(Array.from({ length: 50 }, (_, i) => i * 10))), { eventTime: { of: (t) => t.at }, batchSize: 10 });
+    const none = filter('none', src, (t) => t.n === 49, { batchSize: 10 });
+    const after = transform('after', none, (t) => t);
+    await run(flow('marks', [sink('out', after, collect<Tick>([]))]), { store });
+    const written = await store.read('none', 0, 100);
+    const controls = written.filter((r) => r.kind === 'control');
+    expect(controls.length, 'one per batch that emitted nothing').to.be.greaterThan(2);
+    expect(controls.map((r) => r.watermark)).to.deep.equal(controls.map((r) => (r.payload as { watermark: number }).watermark));
+    const marks = written.map((r) => r.watermark).filter((w) => w !== undefined);
+    expect(marks, 'never goes back').to.deep.equal([...marks].sort((a, b) => a - b));
+    expect(written.filter((r) => r.kind === 'data').map((r) => r.time)).to.deep.equal([490]);
+    const downstream = (await store.read('after', 0, 100)).filter((r) => r.kind === 'data');
+    expect(downstream.map((r) => r.watermark)).to.deep.equal([490]);
+  });
+
+  it('a reader of one route port learns the watermark from the records of the other ports', () => {
+    const tracker = new EventTimeTracker(nodeWith(1), new SimulatedClock(0));
+    const input = inputOf(0);
+    tracker.observe(input, marked(1, 10));
+    tracker.afterRead({ batches: [], count: 0, cursors: {}, ended: [], endsNow: false, moved: true, marks: [{ input, watermark: 70 }] });
+    expect(tracker.current()).to.equal(70);
   });
 
   it('an input silent for idleInputMs stops holding the watermark back, and counts again when it speaks', () => {

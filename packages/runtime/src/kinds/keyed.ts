@@ -1,10 +1,14 @@
 import { checkKeyedKey, compareKeys, keyedKind, type KeyedChange, type KeyedSpec, type StageNode } from '@sluice/core';
 import { StageRunner, type Prepared } from '../stage-runner.ts';
 import { UpstreamReader, type Input } from '../upstream-reader.ts';
+import { KeyCache } from './key-cache.ts';
 import { registerStageRunner } from './registry.ts';
 
-/** Committed key states kept in memory: up to twice this many (see KeyCache). */
-const CACHE_KEYS = 100_000;
+/**
+ * Committed key states kept in memory: up to twice this many (see KeyCache). A stage holding
+ * fewer is loaded whole at start, and reads none while it stays under.
+ */
+const CACHE_KEYS = 500_000;
 /** Keys read per scan at EOF. */
 const EOF_PAGE = 1000;
 
@@ -29,7 +33,23 @@ export class KeyedRunner extends StageRunner {
     await this.eventTime.restore(this.deps.store, this.reader.inputs);
     this.ended = await this.journalEnded();
     // A restart reads the committed states again: what was in memory may not have committed.
+    await this.fillCache();
+  }
+
+  /** Loads every committed state when they fit, so that keys not in memory need no read. */
+  private async fillCache(): Promise<void> {
     this.cache.clear();
+    const held = await this.deps.store.countKeyed(this.node.name);
+    if (held > this.cache.capacity) return;
+    const entries: [string, unknown][] = [];
+    let after: string | undefined;
+    for (;;) {
+      const page = await this.deps.store.scanKeyed(this.node.name, { ...(after === undefined ? {} : { after }), limit: EOF_PAGE });
+      for (const { key, value } of page) entries.push([key, value]);
+      after = page.at(-1)?.key;
+      if (page.length < EOF_PAGE) break;
+    }
+    this.cache.fill(entries);
   }
 
   /** A batch's states build on the one before it. */
@@ -80,7 +100,7 @@ export class KeyedRunner extends StageRunner {
         }
       }
     }
-    for (const input of read.ended) this.eventTime.ended(input);
+    this.eventTime.afterRead(read);
     if (read.endsNow) {
       out.from(undefined, this.eventTime.current());
       await this.emitAtEof(changed, out);
@@ -109,6 +129,7 @@ export class KeyedRunner extends StageRunner {
 
   /** Reads the committed states of the batch's keys that are not in memory. */
   private async load(keys: readonly (string | undefined)[]): Promise<void> {
+    if (this.cache.complete) return;
     const missing = new Set<string>();
     for (const key of keys) if (key !== undefined && !this.cache.has(key)) missing.add(key);
     if (missing.size === 0) return;
@@ -155,42 +176,6 @@ export class KeyedRunner extends StageRunner {
       if (page.length < EOF_PAGE) break;
     }
     for (const key of fresh) emit(key, changed.get(key));
-  }
-}
-
-/**
- * Recently used key states, in two generations: new and used keys go to the young one; when it
- * is full it becomes the old one and the old one is dropped, and a key found in the old one moves
- * back. Every operation is O(1): no per-key least-recently-used bookkeeping (deleting a Map's
- * oldest entries one by one leaves holes its iteration walks over).
- */
-class KeyCache {
-  private young = new Map<string, unknown>();
-  private old = new Map<string, unknown>();
-
-  constructor(private readonly limit: number) {}
-
-  has(key: string): boolean {
-    return this.young.has(key) || this.old.has(key);
-  }
-
-  get(key: string): unknown {
-    if (this.young.has(key)) return this.young.get(key);
-    const state = this.old.get(key);
-    if (this.old.has(key)) this.set(key, state);
-    return state;
-  }
-
-  set(key: string, state: unknown): void {
-    this.young.set(key, state);
-    if (this.young.size < this.limit) return;
-    this.old = this.young;
-    this.young = new Map();
-  }
-
-  clear(): void {
-    this.young = new Map();
-    this.old = new Map();
   }
 }
 
