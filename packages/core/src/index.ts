@@ -97,6 +97,29 @@ export { checkEmit, type EmitPolicy, type HelperOptions } from './keyed-helpers/
 export { topN, type Ranking } from './keyed-helpers/top-n.ts';
 export { dedupe, type DedupeOptions } from './keyed-helpers/dedupe.ts';
 export {
+  window,
+  windowKind,
+  WINDOW_LATE_PORT,
+  WINDOW_RESULTS_PORT,
+  type WindowAggregate,
+  type WindowBounds,
+  type WindowedRef,
+  type WindowOptions,
+  type WindowResult,
+  type WindowSpec,
+} from './kinds/window.ts';
+export {
+  session,
+  sliding,
+  tumbling,
+  windowsOf,
+  type SessionWindows,
+  type SlidingWindows,
+  type TumblingWindows,
+  type WindowAssigner,
+  type WindowSpan,
+} from './windows/assigners.ts';
+export {
   formatIssuePath,
   formatIssues,
   isStandardSchema,

@@ -11,3 +11,4 @@ import './join.ts';
 import './delay.ts';
 import './keyed.ts';
 import './validate.ts';
+import './window.ts';
