@@ -63,23 +63,28 @@ export class BatchOutput {
    */
   emit(payload: unknown, cause: Lineage | undefined, port?: number, time?: number): void {
     const at = (this.at ??= this.now());
-    let record: Envelope;
-    if (cause === undefined) {
-      record = port === undefined ? { kind: 'data', at, payload } : { kind: 'data', at, payload, port };
-    } else {
-      record = port === undefined ? { kind: 'data', at, payload, cause } : { kind: 'data', at, payload, cause, port };
-    }
+    let t = time ?? this.time;
+    let w = this.watermark;
     if (this.assigner !== undefined) {
-      let assigned: number;
       try {
-        assigned = this.assigner.timeOf(payload);
+        t = this.assigner.timeOf(payload);
       } catch (error) {
         this.fail(error, payload, cause);
         return;
       }
-      record = { ...record, time: assigned, watermark: this.assigner.advance(assigned) };
-    } else if ((time ?? this.time) !== undefined || this.watermark !== undefined) {
-      record = stamped(record, time ?? this.time, this.watermark);
+      w = this.assigner.advance(t);
+    }
+    let record: Envelope;
+    if (t !== undefined && w !== undefined && port === undefined) {
+      // The common timed shapes, as literals: a stream on event time pays no spread per record.
+      record = cause === undefined ? { kind: 'data', at, payload, time: t, watermark: w } : { kind: 'data', at, payload, cause, time: t, watermark: w };
+    } else {
+      if (cause === undefined) {
+        record = port === undefined ? { kind: 'data', at, payload } : { kind: 'data', at, payload, port };
+      } else {
+        record = port === undefined ? { kind: 'data', at, payload, cause } : { kind: 'data', at, payload, cause, port };
+      }
+      if (t !== undefined || w !== undefined) record = stamped(record, t, w);
     }
     this.records.push(record);
     this.data++;
