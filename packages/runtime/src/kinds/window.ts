@@ -79,7 +79,7 @@ export class WindowRunner extends StageRunner {
     await this.load(records.flatMap((r) => (r.key === undefined ? [] : [r.key])));
     const changes = new WindowChanges((key) => this.cache.get(key) ?? []);
     for (const item of records) this.add(item, changes, out);
-    for (const input of read.ended) this.eventTime.ended(input);
+    this.eventTime.afterRead(read);
     const watermark = this.eventTime.current();
     out.from(undefined, watermark);
     if (read.endsNow) await this.closeBefore(INDEX_END, changes, out);
