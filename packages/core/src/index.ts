@@ -96,6 +96,7 @@ export {
 export { checkEmit, type EmitPolicy, type HelperOptions } from './keyed-helpers/emit-policy.ts';
 export { topN, type Ranking } from './keyed-helpers/top-n.ts';
 export { dedupe, type DedupeOptions } from './keyed-helpers/dedupe.ts';
+export type { WindowedByOptions, WindowedCount, WindowedGroup, WindowedValue } from './keyed-helpers/windowed.ts';
 export {
   window,
   windowKind,

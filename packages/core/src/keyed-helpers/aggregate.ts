@@ -1,17 +1,18 @@
 import { FlowDefinitionError } from '../errors.ts';
-import type { JournalRecord } from '../record.ts';
 import type { JoinKey } from '../stage-node.ts';
 import type { StageRef } from '../dsl.ts';
 import { foldKeyed, splitOptions, type HelperOptions } from './emit-policy.ts';
 import { sameValue } from './same-value.ts';
+import { windowedGroup, type WindowedByOptions, type WindowedGroup } from './windowed.ts';
+import type { WindowAssigner } from '../windows/assigners.ts';
 
 /** A key function of a helper: the record's key, compared as a string; a throw sends the record to the error lane. */
-export type KeyFn<T> = (value: T, record: JournalRecord<T>) => JoinKey;
+export type KeyFn<T> = (value: T) => JoinKey;
 
 /** How `aggregate` folds a key's records (Flink's AggregateFunction, Kafka Streams' aggregate). */
 export interface Aggregator<T, A, R = A> {
-  /** A key's accumulator before its first record. */
-  init(key: string): A;
+  /** A key's (or a window's) accumulator before its first record. */
+  init(): A;
   /**
    * Folds one record into the accumulator and returns it. Returning a new value (or the same
    * one unchanged) lets `'change'` tell whether the result changed; an accumulator changed in
@@ -21,6 +22,8 @@ export interface Aggregator<T, A, R = A> {
   add(acc: A, value: T): A;
   /** What to emit for an accumulator (default: the accumulator itself). */
   result?(acc: A): R;
+  /** Two accumulators as one: session windows need it (sessions that a record bridges merge). */
+  merge?(a: A, b: A): A;
 }
 
 /** What `aggregate` and `reduce` emit: the key and its result. */
@@ -43,6 +46,11 @@ export interface Grouped<T> {
   reduce(combine: (acc: T, value: T) => T, options?: HelperOptions): StageRef<Aggregated<T>>;
   /** Counts each key's records; emits `{ key, count }` per `options.emit`. */
   count(options?: HelperOptions): StageRef<Counted>;
+  /**
+   * The same aggregations per key and event-time window, emitted once when a window closes
+   * (the "on window close" policy): see {@link WindowedGroup}.
+   */
+  windowedBy(windows: WindowAssigner, options?: WindowedByOptions<T>): WindowedGroup<T>;
 }
 
 /**
@@ -59,6 +67,7 @@ export function groupBy<T>(name: string, upstream: StageRef<T>, key: KeyFn<T>): 
     aggregate: (aggregator, options = {}) => aggregateBy(name, upstream, key, aggregator, options),
     reduce: (combine, options = {}) => reduce(name, upstream, key, combine, options),
     count: (options = {}) => count(name, upstream, key, options),
+    windowedBy: (windows, options = {}) => windowedGroup(name, upstream, key, windows, options),
   };
 }
 
@@ -76,7 +85,7 @@ function aggregateBy<T, A, R>(
   const result = aggregator.result?.bind(aggregator) ?? ((acc: A) => acc as unknown as R);
   return foldKeyed<T, A, Aggregated<R>>(name, upstream, {
     key,
-    init: (k) => aggregator.init(k),
+    init: () => aggregator.init(),
     add: (acc, value) => aggregator.add(acc, value),
     // The same object back may have been changed in place: only a new value can be compared.
     changed: (before, after) => (before === after ? typeof after === 'object' && after !== null : !sameValue(before, after)),
