@@ -6,6 +6,7 @@
  * its own child process, so its peak RSS and CPU time are its own.
  *
  *   pnpm bench --quick               3 stages, 100,000 records, under a minute
+ *   pnpm bench --nexmark             NEXMark queries: Sluice on LMDB, plain JS, Flink's figures
  *   pnpm bench --json out.json       the full run (minutes), also written as JSON
  *   pnpm bench --quick --compare results/full-run.json   against a saved run
  *   pnpm bench --impl sluice-lmdb --stages 3 --records 1000000 --cpu-prof prof
@@ -33,6 +34,9 @@ const HELP = `usage: pnpm bench [--quick] [--json FILE] [options]
                        beside direct calls; requests = httpSource under 64 autocannon
                        clients beside a bare node:http server; keyed = a count per key at
                        100, 10k, 100k and 1M distinct keys
+  --nexmark            the NEXMark part alone (like --suite nexmark): per query, the Sluice
+                       flow on LMDB and plain JS over an in-memory array, against Flink
+  --nexmark-events N   events per NEXMark query (default 1000000, --quick 100000)
   --json FILE          also write plan, machine, every run and the summary as JSON
   --reps N             repetitions (median and spread are reported)
   --impl LIST          (flows; like the options below up to --compare, which without
@@ -54,6 +58,8 @@ async function main(): Promise<void> {
     options: {
       quick: { type: 'boolean', default: false },
       suite: { type: 'string' },
+      nexmark: { type: 'boolean', default: false },
+      'nexmark-events': { type: 'string' },
       json: { type: 'string' },
       reps: { type: 'string' },
       impl: { type: 'string' },
@@ -75,7 +81,9 @@ async function main(): Promise<void> {
   const dir = values.dir === undefined ? tmpdir() : path(values.dir);
   // Options of the flows part alone (--impl, --stages…) without --suite mean that part alone.
   const flowsOnly = [values.impl, values.stages, values.records, values.rate, values['rate-seconds'], values.batch, values.compare].some((v) => v !== undefined);
-  const suites: readonly Suite[] = values.suite === undefined ? (flowsOnly ? ['flows'] : SUITES) : list(values.suite).map(suite);
+  const asked: readonly Suite[] = values.suite === undefined ? (flowsOnly ? ['flows'] : SUITES) : list(values.suite).map(suite);
+  // --nexmark alone is that part alone; beside --suite it adds it.
+  const suites: readonly Suite[] = !values.nexmark ? asked : values.suite === undefined && !flowsOnly ? ['nexmark'] : [...new Set([...asked, 'nexmark' as const])];
   const base = defaultPlan(values.quick, dir);
   const plan: Plan = {
     ...base,
@@ -107,7 +115,8 @@ async function main(): Promise<void> {
     if (values.compare !== undefined) console.log(`\n${await comparison(path(values.compare), rows)}\n`);
   }
   const reps = values.reps === undefined ? undefined : plan.reps;
-  const more = await runIssueTenSuites({ suites, quick: values.quick, dir, reps, extraArgs: profile });
+  const nexmarkEvents = values['nexmark-events'] === undefined ? {} : { nexmarkEvents: int(values['nexmark-events'], 1) };
+  const more = await runIssueTenSuites({ suites, quick: values.quick, dir, reps, extraArgs: profile, ...nexmarkEvents });
   const durationMs = Date.now() - started;
   console.log(`\nbench done in ${(durationMs / 1000).toFixed(0)} s.`);
   if (values.json !== undefined) {

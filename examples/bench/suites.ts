@@ -6,9 +6,11 @@ import type { IngestResult } from './ingest-scenario.ts';
 import { ingestPlan, runIngestSuite, type IngestPlan } from './ingest-suite.ts';
 import type { KeyedResult } from './keyed-scenario.ts';
 import { aggregateKeyed, keyedPlan, keyedTable, runKeyedSuite, type KeyedPlan, type KeyedRow } from './keyed-suite.ts';
+import { aggregateNexmark, nexmarkTable, type NexmarkRow } from './nexmark-report.ts';
+import { nexmarkPlan, runNexmarkSuite, type NexmarkPlan, type NexmarkRun } from './nexmark-suite.ts';
 
 /** The parts of `pnpm bench`: the stage-loop flows against raw LMDB and RxJS, durable effects, the request API. */
-export const SUITES = ['flows', 'effects', 'requests', 'keyed'] as const;
+export const SUITES = ['flows', 'effects', 'requests', 'keyed', 'nexmark'] as const;
 
 /** One part of {@link SUITES}. */
 export type Suite = (typeof SUITES)[number];
@@ -18,6 +20,7 @@ export interface IssueTenReport {
   readonly effects?: { readonly plan: EffectsPlan; readonly rows: readonly EffectsRow[]; readonly runs: readonly EffectsResult[] };
   readonly requests?: { readonly plan: IngestPlan; readonly rows: readonly IngestRow[]; readonly runs: readonly IngestResult[] };
   readonly keyed?: { readonly plan: KeyedPlan; readonly rows: readonly KeyedRow[]; readonly runs: readonly KeyedResult[] };
+  readonly nexmark?: { readonly plan: NexmarkPlan; readonly rows: readonly NexmarkRow[]; readonly runs: readonly NexmarkRun[] };
 }
 
 /** How the effects and request-API parts run. */
@@ -29,6 +32,8 @@ export interface SuiteOptions {
   readonly reps: number | undefined;
   /** Node options of every child (e.g. `--cpu-prof`). */
   readonly extraArgs: readonly string[];
+  /** Events per NEXMark query (else the plan's default). */
+  readonly nexmarkEvents?: number;
 }
 
 /** Runs the effects and request-API parts the options ask for, printing progress and then their tables. */
@@ -59,6 +64,15 @@ export async function runIssueTenSuites(options: SuiteOptions): Promise<IssueTen
     const rows = aggregateKeyed(runs);
     console.log(`\n${keyedTable(rows)}`);
     report.keyed = { plan, rows, runs };
+  }
+  if (options.suites.includes('nexmark')) {
+    const base = nexmarkPlan(options.quick, options.dir, options.reps);
+    const plan: NexmarkPlan = options.nexmarkEvents === undefined ? base : { ...base, events: options.nexmarkEvents };
+    console.log(`\nNEXMark: ${plan.events.toLocaleString('en-US')} events per query, the Sluice flow on LMDB (fsync per commit) and plain JS over an in-memory array, in one process per query`);
+    const runs = await runNexmarkSuite(plan, options.extraArgs, log);
+    const rows = aggregateNexmark(runs);
+    console.log(`\n${nexmarkTable(rows)}\n\nSluice / Flink counts both cores of this machine: ours ÷ (2 × Flink's per-core figure).`);
+    report.nexmark = { plan, rows, runs };
   }
   return report;
 }
