@@ -101,8 +101,8 @@ export type FlatMapFn<TIn, TOut> = (
 /**
  * A stateful stage: `step` folds each input into the state, which is persisted in the same
  * transaction as the stage's cursor, so state and progress never disagree after a crash.
- * Output per input comes from `output`; with neither `output` nor `onEof`, the new state is
- * emitted after every step. `onEof` emits once when every upstream has ended.
+ * Output per input comes from `output` (one record or none) and `outputs` (any number); with
+ * none of `output`, `outputs` and `onEof`, the new state is emitted after every step. `onEof` emits once when every upstream has ended.
  * `step` must not mutate the state before throwing: a throw keeps the previous state.
  */
 export interface StatefulHandler<TState, TIn, TOut> {
@@ -113,7 +113,13 @@ export interface StatefulHandler<TState, TIn, TOut> {
    * committed state and gets the journaled effect values back.
    */
   step(state: TState, value: TIn, record: JournalRecord<TIn>, context: HandlerContext): TState | Promise<TState>;
+  /** The one record to emit for the input (undefined: none); an array returned is one record. */
   output?(state: TState, value: TIn): TOut | undefined;
+  /**
+   * The records to emit for the input, in order, each caused by it (after `output`'s, when both
+   * are given): for a stage that emits several per input, or none.
+   */
+  outputs?(state: TState, value: TIn): Iterable<TOut>;
   onEof?(state: TState): Iterable<TOut>;
 }
 

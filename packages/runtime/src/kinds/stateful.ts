@@ -14,12 +14,15 @@ export function statefulProcessor(node: StageNode<StatefulSpec>, saved: unknown)
   let committed = state;
   /** Counts step calls and rollbacks: a late answer of an earlier call is told apart. */
   let calls = 0;
-  const emitsState = handler.output === undefined && handler.onEof === undefined;
+  const emitsState = handler.output === undefined && handler.outputs === undefined && handler.onEof === undefined;
   const emit = (input: JournalRecord, upstream: string, out: BatchOutput): void => {
     const cause = { stage: upstream, seq: input.seq };
     if (handler.output !== undefined) {
       const value = handler.output(state, input.payload);
       if (value !== undefined) out.emit(value, cause);
+    }
+    if (handler.outputs !== undefined) {
+      for (const value of handler.outputs(state, input.payload)) out.emit(value, cause);
     } else if (emitsState) {
       // A snapshot: a step that changes the state in place must not rewrite earlier outputs.
       out.emit(typeof state === 'object' && state !== null ? structuredClone(state) : state, cause);
