@@ -10,5 +10,6 @@ import './stateful.ts';
 import './join.ts';
 import './delay.ts';
 import './keyed.ts';
+import './lookup.ts';
 import './validate.ts';
 import './window.ts';
