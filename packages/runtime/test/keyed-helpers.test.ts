@@ -231,5 +231,31 @@ describe('keyed helpers', () => {
       expect([...last].sort(([a], [b]) => (a < b ? -1 : 1)).map(([key, n]) => ({ key, count: n }))).to.deep.equal(countsOf(pages));
       expect(tops).to.deep.equal([{ top: [{ key: 'docs', count: 4 }, { key: 'home', count: 3 }, { key: 'blog', count: 2 }] }]);
     });
+
+    it('{ every: n } keeps each key\'s rhythm across a restart, and dedupe its seen keys', async () => {
+      const store = createMemoryJournalStore();
+      const ids = ['a', 'b', 'a', 'c', 'a', 'b', 'a', 'c', 'a', 'd'];
+      let next = 0;
+      let open = 4;
+      const src = () => live(() => (next < open ? [clicks[next++] as Click] : []), () => next >= clicks.length);
+      const make = (counts: Counted[], once: Click[]) => {
+        const events = source('in', src());
+        return flow('helpers', [
+          sink('counts', count('clicks', events, (c) => c.page, { emit: { every: 2 } }), collect(counts)),
+          sink('firsts', dedupe('once', events, (c) => ids[c.ms / 10] ?? '', { within: 3_600_000 }), collect(once)),
+        ]);
+      };
+      const counts: Counted[] = [];
+      const once: Click[] = [];
+      const handle = run(make(counts, once), { store });
+      while (once.length < 3) await new Promise((resolve) => setImmediate(resolve));
+      await handle.stop('graceful');
+      expect(next, 'stopped mid-run').to.equal(4);
+      open = clicks.length;
+      await run(make(counts, once), { store });
+      const straight = await drain(count('clicks', source('in', items(clicks)), (c) => c.page, { emit: { every: 2 } }));
+      expect(counts).to.deep.equal(straight);
+      expect(once.map((c) => ids[c.ms / 10])).to.deep.equal(['a', 'b', 'c', 'd']);
+    });
   });
 });
