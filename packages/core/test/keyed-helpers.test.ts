@@ -6,9 +6,11 @@ import {
   FlowDefinitionError,
   groupBy,
   reduce,
+  session,
   sink,
   source,
   topN,
+  tumbling,
   type Aggregated,
   type Counted,
   type EmitPolicy,
@@ -16,6 +18,9 @@ import {
   type Ranking,
   type StageNode,
   type StageRef,
+  type WindowedCount,
+  type WindowedRef,
+  type WindowedValue,
 } from '@sluice/core';
 import { dropSink, idleSource } from './support.ts';
 
@@ -86,6 +91,19 @@ describe('keyed helpers (DSL)', () => {
     refuses(() => dedupe('once', bids(), (b) => b.auction, { within: 0 }), 'once', /within must be/);
     refuses(() => dedupe('once', bids(), (b) => b.auction, { within: Number.NaN }), 'once', /within must be/);
     refuses(() => groupBy('g', bids(), (b) => b.auction).aggregate({ init: () => 0 } as never), 'g', /init and add/);
+  });
+
+  it('builds windowedBy aggregations as one window stage with a late lane', () => {
+    const per = groupBy('per', bids(), (b) => b.auction).windowedBy(tumbling(10_000), { allowedLatenessMs: 500, batchSize: 9 });
+    const counts: WindowedRef<WindowedCount, Bid> = per.count();
+    const max: WindowedRef<WindowedValue<Bid>, Bid> = per.reduce((a, b) => (b.price > a.price ? b : a));
+    const sums: WindowedRef<WindowedValue<number>, Bid> = per.aggregate({ init: () => 0, add: (s, b) => s + b.price });
+    for (const ref of [counts, max, sums]) {
+      expect([ref.edge.from.name, ref.edge.from.kind, ref.late.edge.port]).to.deep.equal(['per', 'window', 1]);
+      expect(ref.edge.from.options).to.deep.equal({ batchSize: 9 });
+    }
+    refuses(() => groupBy('s', bids(), (b) => b.auction).windowedBy(session(1000)).aggregate({ init: () => 0, add: (n) => n + 1 }), 's', /merge/);
+    expect(() => groupBy('s', bids(), (b) => b.auction).windowedBy(session(1000)).count()).to.not.throw();
   });
 
   it('keeps the keyed handler free of stored emit bookkeeping: a state is the accumulator and a count', () => {
