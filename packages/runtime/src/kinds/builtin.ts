@@ -11,5 +11,6 @@ import './join.ts';
 import './delay.ts';
 import './keyed.ts';
 import './lookup.ts';
+import './stream-join.ts';
 import './validate.ts';
 import './window.ts';

@@ -33,6 +33,7 @@ export class LookupRunner extends StageRunner {
     await this.stream.load();
     await this.reference.load();
     this.loaded = this.reference.inputs.every((input) => input.ended);
+    await this.eventTime.restore(this.deps.store, [...this.stream.inputs, ...this.referenceAsInput()]);
     this.ended = await this.journalEnded();
     this.rows.clear();
   }
@@ -75,6 +76,8 @@ export class LookupRunner extends StageRunner {
       if (!done) return;
       this.loaded = true;
       this.announcing = true;
+      // The finished table no longer holds the stage's watermark back.
+      for (const input of this.referenceAsInput()) this.eventTime.ended(input);
     });
   }
 
@@ -101,10 +104,14 @@ export class LookupRunner extends StageRunner {
     for (const { input, records } of read.batches) {
       for (const record of records) {
         const key = keys[i++];
+        this.eventTime.observe(input, record);
+        out.from(record.time, this.eventTime.current());
         if (key !== undefined) this.combine(key, record.payload, { stage: input.upstream, seq: record.seq }, out);
       }
     }
+    this.eventTime.afterRead(read);
     if (read.endsNow) {
+      out.from(undefined, this.eventTime.current());
       out.eof();
       this.ended = true;
     }
@@ -150,6 +157,14 @@ export class LookupRunner extends StageRunner {
         then?.();
       },
     };
+  }
+
+  /**
+   * The reference input as the stage's event time knows it: the second of the node's inputs
+   * (its own reader, reading it alone, numbers it 0).
+   */
+  private referenceAsInput(): Input[] {
+    return this.reference.inputs.map((input) => ({ ...input, index: 1 }));
   }
 
   /** Notes in the activity log that the reference is loaded, with its row count. */
