@@ -195,8 +195,12 @@ describe('keyed helpers', () => {
         { id: 'a', t: 61_500 },
       ];
       const events = source('in', items(msgs), { eventTime: { of: (m: Msg) => m.t } });
-      const out = await drain(dedupe('once', events, (m) => m.id, { within: 60_000 }));
+      const store = createMemoryJournalStore();
+      const out = await drain(dedupe('once', events, (m) => m.id, { within: 60_000 }), store);
       expect(out).to.deep.equal([msgs[0], msgs[1], msgs[4], msgs[5]]);
+      // An expired key's entry is replaced by the record that passed again, not added to.
+      expect(await store.countKeyed('once')).to.equal(2);
+      expect(await store.getKeyed('once', 'a')).to.deep.equal({ t: 61_000 });
     });
 
     it("uses the record's `at` where records carry no event time", async () => {
