@@ -14,9 +14,10 @@ export interface Aggregator<T, A, R = A> {
   /** A key's (or a window's) accumulator before its first record. */
   init(): A;
   /**
-   * Folds one record into the accumulator and returns it. Returning a new value (or the same
-   * one unchanged) lets `'change'` tell whether the result changed; an accumulator changed in
-   * place always counts as changed. A throw sends the record to the error lane, the key's
+   * Folds one record into the accumulator and returns it. For `'change'`, a new value is
+   * compared with the one before as data (equal: nothing is emitted), while the same object
+   * returned always counts as changed, as it may have been changed in place (a number or
+   * string returned as it was does not). A throw sends the record to the error lane, the key's
    * accumulator stays as it was (so do not change it before throwing).
    */
   add(acc: A, value: T): A;
