@@ -57,8 +57,13 @@ export class WindowChanges {
   put(key: string, window: OpenWindow): void {
     const list = this.windows(key);
     const at = list.findIndex((w) => w.start >= window.start);
+    const same = list[at];
+    // A window already open keeps its index entry: only its list entry is written again.
+    if (same?.start === window.start && same.end === window.end) {
+      list[at] = window;
+      return;
+    }
     if (at === -1) list.push(window);
-    else if (list[at]?.start === window.start) list[at] = window;
     else list.splice(at, 0, window);
     this.index.set(indexKey(window.end, key, window.start), key);
   }
