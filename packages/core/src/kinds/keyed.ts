@@ -28,6 +28,21 @@ export interface KeyedHandler<S, T, O> {
   output?(state: S, value: T, key: string): O | undefined;
   /** Once every upstream has ended, what to emit for each key (in key order); default nothing. */
   onEof?(state: S, key: string): O | undefined;
+  /**
+   * Emission on the run's clock, not only on input: at every multiple of `everyMs` on the clock
+   * (the injected one: virtual in tests), `fire` is called for each key changed since the last
+   * firing, in key order, with its committed state and the firing's time `at` (that multiple);
+   * what it returns is emitted (undefined: nothing), a throw sends `{ key, state }` to the error
+   * lane. A firing is a batch committed like any other: it is neither lost nor repeated across a
+   * restart (a firing due while the run was down happens at start). It stops once the input has
+   * ended (`onEof` covers the end). A deleted key is not fired.
+   */
+  timer?: {
+    /** The period in ms, a positive number. */
+    readonly everyMs: number;
+    /** What to emit for a key changed since the last firing. */
+    fire(state: S, key: string, at: number): O | undefined;
+  };
 }
 
 /** A keyed stage's settings as the runtime sees them. */
@@ -56,6 +71,10 @@ export function keyed<S, T, O = KeyedUpdate<S>>(
 ): StageRef<O> {
   if (typeof handler.key !== 'function' || typeof handler.step !== 'function' || typeof handler.init !== 'function') {
     throw new FlowDefinitionError(`keyed "${name}" needs key, init and step functions`, name);
+  }
+  const { timer } = handler;
+  if (timer !== undefined && (!(timer.everyMs > 0) || !Number.isFinite(timer.everyMs) || typeof timer.fire !== 'function')) {
+    throw new FlowDefinitionError(`keyed "${name}": timer needs a positive, finite everyMs and a fire function`, name);
   }
   // The runtime sees the handler with its types erased, as every kind's spec.
   const spec = { handler } as unknown as KeyedSpec;

@@ -1,7 +1,8 @@
-import { checkKeyedKey, compareKeys, keyedKind, type KeyedChange, type KeyedSpec, type StageNode } from '@sluice/core';
+import { checkKeyedKey, compareKeys, keyedKind, type Clock, type JournalRecord, type KeyedChange, type KeyedSpec, type StageNode } from '@sluice/core';
 import { StageRunner, type Prepared } from '../stage-runner.ts';
 import { UpstreamReader, type Input } from '../upstream-reader.ts';
 import { KeyCache } from './key-cache.ts';
+import { KeyedTimer } from './keyed-timer.ts';
 import { registerStageRunner } from './registry.ts';
 
 /**
@@ -23,6 +24,8 @@ export class KeyedRunner extends StageRunner {
   /** Committed states of recently used keys. */
   private readonly cache = new KeyCache(CACHE_KEYS);
   private ended = false;
+  /** The handler's timer, if it has one. */
+  private readonly timer = timerOf(this.node as StageNode<KeyedSpec>, this.deps.clock);
 
   override get inputs(): readonly Input[] {
     return this.reader.inputs;
@@ -34,6 +37,19 @@ export class KeyedRunner extends StageRunner {
     this.ended = await this.journalEnded();
     // A restart reads the committed states again: what was in memory may not have committed.
     await this.fillCache();
+    const [input] = this.reader.inputs;
+    if (this.timer !== undefined && input !== undefined) await this.timer.restore(this.deps.store, this.node.name, input, (record) => this.keyOf(record));
+  }
+
+  /** The record's key, or undefined when the key function throws or gives one the store refuses. */
+  private keyOf(record: JournalRecord): string | undefined {
+    try {
+      const key = String((this.node as StageNode<KeyedSpec>).spec.handler.key(record.payload, record));
+      checkKeyedKey(this.node.name, key);
+      return key;
+    } catch {
+      return undefined;
+    }
   }
 
   /** Loads every committed state when they fit, so that keys not in memory need no read. */
@@ -59,8 +75,13 @@ export class KeyedRunner extends StageRunner {
 
   protected override async prepare(): Promise<Prepared | 'idle' | 'ended'> {
     if (this.ended) return 'ended';
+    const firing = await this.fire();
+    if (firing !== undefined) return firing;
     const read = await this.reader.read(this.deps.batchSize);
-    if (!read.moved && !read.endsNow) return 'idle';
+    if (!read.moved && !read.endsNow) {
+      this.timer?.arm(() => this.waker.notify());
+      return 'idle';
+    }
     const { handler } = (this.node as StageNode<KeyedSpec>).spec;
     const started = performance.now();
     const out = this.output();
@@ -110,8 +131,9 @@ export class KeyedRunner extends StageRunner {
     // A change without value deletes the key.
     const keyed: KeyedChange[] = [...changed].map(([key, value]) => (value === undefined ? { key } : { key, value }));
     const advance = this.reader.advancer(read);
+    const timerState = this.timer?.stateFor(undefined, 0);
     return {
-      batch: { stage: this.node.name, records: out.records, cursors: read.cursors, ...(keyed.length === 0 ? {} : { keyed }) },
+      batch: { stage: this.node.name, records: out.records, cursors: read.cursors, ...(keyed.length === 0 ? {} : { keyed }), ...(timerState === undefined ? {} : { state: timerState }) },
       inCount: read.count,
       out,
       handlerMs: performance.now() - started,
@@ -119,11 +141,55 @@ export class KeyedRunner extends StageRunner {
       onCommitted: () => {
         advance();
         for (const [key, value] of changed) this.remember(key, value);
+        this.timer?.committed(timerState, changed.keys());
       },
     };
   }
 
+  /**
+   * The timer's firing when one is due: `fire` for each key changed since the last firing (in key
+   * order, with its committed state; a deleted key is skipped), as a batch of its own that commits
+   * the firing's time and the input cursor, so a restart neither repeats nor loses it.
+   */
+  private async fire(): Promise<Prepared | undefined> {
+    const timer = this.timer;
+    const [input] = this.reader.inputs;
+    if (timer === undefined || input === undefined) return undefined;
+    const at = timer.dueAt(this.deps.clock.now());
+    if (at === undefined) return undefined;
+    if (timer.dirty.size === 0) {
+      timer.skip(at);
+      return undefined;
+    }
+    const { handler } = (this.node as StageNode<KeyedSpec>).spec;
+    const started = performance.now();
+    const keys = [...timer.dirty].sort(compareKeys);
+    await this.load(keys);
+    const out = this.output();
+    out.from(undefined, this.eventTime.current());
+    for (const key of keys) {
+      const state = this.cache.get(key);
+      if (state === undefined) continue;
+      try {
+        const value = handler.timer?.fire(state, key, at);
+        if (value !== undefined) out.emit(snapshotOf(value), undefined);
+      } catch (error) {
+        out.fail(error, { key, state });
+      }
+    }
+    const state = timer.stateFor(at, input.cursor);
+    return {
+      batch: { stage: this.node.name, records: out.records, cursors: {}, state },
+      inCount: 0,
+      out,
+      handlerMs: performance.now() - started,
+      ends: false,
+      onCommitted: () => timer.committed(state, []),
+    };
+  }
+
   protected override release(): Promise<void> {
+    this.timer?.disarm();
     return Promise.resolve();
   }
 
@@ -182,6 +248,12 @@ export class KeyedRunner extends StageRunner {
 /** A copy of an object output: a later step that changes the state in place must not rewrite it. */
 function snapshotOf(value: unknown): unknown {
   return typeof value === 'object' && value !== null ? structuredClone(value) : value;
+}
+
+/** The stage's timer, when its handler has one. */
+function timerOf(node: StageNode<KeyedSpec>, clock: Clock): KeyedTimer | undefined {
+  const { timer } = node.spec.handler;
+  return timer === undefined ? undefined : new KeyedTimer(timer.everyMs, clock);
 }
 
 registerStageRunner(keyedKind, (node, deps) => new KeyedRunner(node, deps));
