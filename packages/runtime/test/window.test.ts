@@ -96,6 +96,27 @@ describe('window stage', () => {
     expect(data.map((r) => r.time)).to.deep.equal(data.map((r) => (r.payload as WindowResult<number>).end - 1));
   });
 
+  it('stamps its results so a window downstream finds none of them late, with allowed lateness too', async () => {
+    const values = bids(Array.from({ length: 300 }, (_, i) => [`k${String(i % 5)}`, i * 3 + (i % 7)] as [string, number]));
+    for (const [batchSize, allowedLatenessMs] of [[1, 0], [50, 0], [1, 20], [50, 20]] as const) {
+      const store = createMemoryJournalStore();
+      const src = source('bids', items(values), { eventTime: { of: (b: Bid) => b.at, outOfOrdernessMs: 10 }, batchSize });
+      const counts = window('counts', src, { key: (b) => b.auction, windows: sliding(20, 10), aggregate: count, allowedLatenessMs }, { batchSize });
+      // Results carry event time end - 1: a tumbling window of the slide holds the results of one end.
+      const perEnd = window('per-end', counts, { windows: tumbling(10), aggregate: { init: () => 0, add: (n: number, r: WindowResult<number>) => n + r.value } }, { batchSize });
+      const totals: WindowResult<number>[] = [];
+      const late: unknown[] = [];
+      await run(flow('chained', [sink('out', perEnd, collect(totals)), sink('late', perEnd.late, collect(late)), sink('late0', counts.late, collect([]))]), { store });
+      const how = `batch ${String(batchSize)}, lateness ${String(allowedLatenessMs)}`;
+      expect(late, how).to.deep.equal([]);
+      // No record of the stage's journal (result, late record, watermark mark) claims a time a later result is below.
+      const journal = await store.read('counts', 0, 100_000);
+      const behind = journal.filter((r, i) => r.watermark !== undefined && journal.slice(i + 1).some((l) => l.kind === 'data' && l.port === 0 && (l.time ?? 0) < (r.watermark ?? 0)));
+      expect(behind, how).to.deep.equal([]);
+      expect(totals.reduce((n, t) => n + t.value, 0)).to.equal(2 * values.length);
+    }
+  });
+
   it('closes windows as the watermark passes them, before EOF, and keeps no state for them', async () => {
     const store = createMemoryJournalStore();
     let next = 0;

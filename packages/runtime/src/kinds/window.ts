@@ -47,6 +47,8 @@ export class WindowRunner extends StageRunner {
   /** Committed window lists of recently used keys (an empty list: the key has none). */
   private cache = new Map<string, readonly OpenWindow[]>();
   private ended = false;
+  /** The highest watermark this process wrote to the stage's journal (a restart writes its first one again). */
+  private written: number | undefined;
 
   override get inputs(): readonly Input[] {
     return this.reader.inputs;
@@ -78,16 +80,16 @@ export class WindowRunner extends StageRunner {
     const records = this.keyAndTime(read.batches);
     await this.load(records.flatMap((r) => (r.key === undefined ? [] : [r.key])));
     const changes = new WindowChanges((key) => this.cache.get(key) ?? []);
-    for (const item of records) this.add(item, changes, out);
+    const prior = this.outputWatermark(this.eventTime.current());
+    for (const item of records) this.add(item, changes, out, prior);
     this.eventTime.afterRead(read);
     const watermark = this.eventTime.current();
-    out.from(undefined, watermark);
     if (read.endsNow) await this.closeBefore(INDEX_END, changes, out);
     else if (watermark !== undefined) await this.closeBefore(indexBefore(watermark - this.spec.allowedLatenessMs), changes, out);
     if (read.endsNow) {
       out.eof();
       this.ended = true;
-    }
+    } else this.markWatermark(out);
     const keyed = changes.toKeyed();
     const advance = this.reader.advancer(read);
     return {
@@ -137,19 +139,19 @@ export class WindowRunner extends StageRunner {
   }
 
   /** Folds one record into its windows, or sends it to the late lane when they have all closed. */
-  private add(item: Keyed, changes: WindowChanges, out: BatchOutput): void {
+  private add(item: Keyed, changes: WindowChanges, out: BatchOutput, stamp: number | undefined): void {
     const { input, record } = item;
     const before = this.eventTime.observe(input, record);
     const cause = { stage: input.upstream, seq: record.seq };
     if (item.key === undefined) {
-      out.from(record.time, this.eventTime.current());
+      out.from(record.time, stamp);
       out.fail(item.error, record.payload, cause);
       return;
     }
     const { key, time } = item;
     const { windows, aggregate, allowedLatenessMs } = this.spec;
     const closedBy = (end: number): boolean => before !== undefined && end + allowedLatenessMs <= before;
-    out.from(time, this.eventTime.current());
+    out.from(time, stamp);
     try {
       let added: boolean;
       if (windows.type === 'session') {
@@ -176,8 +178,11 @@ export class WindowRunner extends StageRunner {
     const closing = await this.closingBefore(bound, changes);
     await this.load(closing.map((c) => c.key));
     const { result } = this.spec;
+    const after = this.outputWatermark(this.eventTime.current());
     for (const { index, key } of closing) {
       const { start, end } = spanOfIndex(index);
+      // Never past the result's own time: the results after it in this batch are not late.
+      out.from(undefined, after === undefined ? end - 1 : Math.min(after, end - 1));
       const open = changes.windows(key).find((w) => w.start === start && w.end === end);
       changes.remove(key, { start, end });
       if (open === undefined) continue;
@@ -187,6 +192,41 @@ export class WindowRunner extends StageRunner {
         out.fail(error, { key, start, end, value: open.acc });
       }
     }
+  }
+
+  /**
+   * The watermark of what the stage emits under input watermark `watermark`: every window still
+   * open ends after `watermark - allowedLatenessMs`, so no result to come has an event time
+   * (`end - 1`) below this. Records of a batch carry the one from before the batch (its late
+   * records come before its results), each result at most its own time, so the stage's journal
+   * never makes a later result of its own late downstream.
+   */
+  private outputWatermark(watermark: number | undefined): number | undefined {
+    return watermark === undefined ? undefined : Math.floor(watermark) - this.spec.allowedLatenessMs;
+  }
+
+  /**
+   * Appends a watermark-only control record when the stage's output watermark passed the last
+   * one its journal carries, or when no record of the batch carries one: the runner would then
+   * add its own mark with the input watermark, which runs ahead of the results still to come
+   * (by the allowed lateness, and by the fraction of a ms the results' whole-ms times drop).
+   */
+  private markWatermark(out: BatchOutput): void {
+    const watermark = this.outputWatermark(this.eventTime.current());
+    if (watermark === undefined) return;
+    let last = this.written;
+    let carried = false;
+    for (const record of out.records) {
+      if (record.watermark === undefined) continue;
+      carried = true;
+      if (last === undefined || record.watermark > last) last = record.watermark;
+    }
+    if (!carried || last === undefined || watermark > last) {
+      const mark = last === undefined ? watermark : Math.max(last, watermark);
+      out.records.push({ kind: 'control', at: this.deps.clock.now(), payload: { watermark: mark }, watermark: mark });
+      last = mark;
+    }
+    this.written = last;
   }
 
   /** The index entries before `bound`: the committed ones this batch did not delete, and those it put. */
