@@ -84,7 +84,16 @@ export { delay, delayKind, type DelayBy, type DelaySpec } from './kinds/delay.ts
 export { keyed, keyedKind, type KeyedHandler, type KeyedSpec, type KeyedUpdate } from './kinds/keyed.ts';
 export { lookup, lookupKind, type LookupMode, type LookupOptions, type LookupSpec } from './kinds/lookup.ts';
 export { streamJoin, streamJoinKind, type StreamJoinOptions, type StreamJoinSpec } from './kinds/stream-join.ts';
-export { windowJoin, windowJoinKind, type JoinWindow, type WindowJoinOptions, type WindowJoinSpec } from './kinds/window-join.ts';
+export {
+  WINDOW_JOIN_LATE_PORT,
+  WINDOW_JOIN_PAIRS_PORT,
+  windowJoin,
+  windowJoinKind,
+  type JoinWindow,
+  type WindowJoinOptions,
+  type WindowJoinRef,
+  type WindowJoinSpec,
+} from './kinds/window-join.ts';
 export { validate, validateKind, type ValidateSpec } from './kinds/validate.ts';
 export {
   count,

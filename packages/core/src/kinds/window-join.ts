@@ -21,6 +21,17 @@ export interface WindowJoinOptions<TLeft, TRight, TOut> {
   readonly combine: (left: TLeft, right: TRight, window: JoinWindow) => TOut;
 }
 
+/** A window join's output: the pairs, and its late lane as `.late`. */
+export type WindowJoinRef<TOut, TLeft, TRight> = StageRef<TOut> & {
+  /** The records of either side that came after their window had closed (port 1): never silently dropped. */
+  readonly late: StageRef<TLeft | TRight>;
+};
+
+/** Output port of a window join's pairs. */
+export const WINDOW_JOIN_PAIRS_PORT = 0;
+/** Output port of a window join's late records. */
+export const WINDOW_JOIN_LATE_PORT = 1;
+
 /** A window join's settings as the runtime sees them (types erased). Inputs: left, right. */
 export interface WindowJoinSpec {
   readonly keys: readonly [(value: unknown) => JoinKey, (value: unknown) => JoinKey];
@@ -28,10 +39,10 @@ export interface WindowJoinSpec {
   readonly combine: (left: unknown, right: unknown, window: JoinWindow) => unknown;
 }
 
-/** The window-join kind: two distinct upstreams (left, right), one output. */
+/** The window-join kind: two distinct upstreams (left, right); port 0 the pairs, port 1 the late records. */
 export const windowJoinKind: StageType<WindowJoinSpec> = defineStageKind<WindowJoinSpec>({
   name: 'window-join',
-  ports: () => 1,
+  ports: () => 2,
   validate: (node) => [...inputCount(node, 2, 2), ...distinctInputs(node)],
 });
 
@@ -40,8 +51,8 @@ export const windowJoinKind: StageType<WindowJoinSpec> = defineStageKind<WindowJ
  * in the same tumbling window `[start, start + windowMs)` are combined, as soon as the later of
  * the two arrives. Records are buffered per window, key and side in keyed state, and a window's
  * buffers are deleted once the stage's watermark passes its end, so the watermark bounds the
- * state. Both inputs need event time (`StageOptions.eventTime` upstream); a record without one,
- * or one whose window has closed (late), goes to the error lane with the reason. Throws
+ * state. Both inputs need event time (`StageOptions.eventTime` upstream): a record without one
+ * goes to the error lane; one whose window had closed when it arrived goes to `.late`. Throws
  * FlowDefinitionError naming the stage for the same upstream twice or a bad `windowMs`.
  */
 export function windowJoin<TLeft, TRight, TOut>(
@@ -50,7 +61,7 @@ export function windowJoin<TLeft, TRight, TOut>(
   right: StageRef<TRight>,
   options: WindowJoinOptions<TLeft, TRight, TOut>,
   stageOptions: StageOptions = {},
-): StageRef<TOut> {
+): WindowJoinRef<TOut, TLeft, TRight> {
   const { leftKey, rightKey, combine, windowMs } = options;
   if (typeof leftKey !== 'function' || typeof rightKey !== 'function' || typeof combine !== 'function') {
     throw new FlowDefinitionError(`window join "${name}" needs leftKey, rightKey and combine functions`, name);
@@ -66,5 +77,5 @@ export function windowJoin<TLeft, TRight, TOut>(
   const node = stageNode(windowJoinKind, { name, inputs: [left.edge, right.edge], spec, options: stageOptions });
   const [problem] = windowJoinKind.validate?.(node) ?? [];
   if (problem !== undefined) throw problem;
-  return stageRef<TOut>(node);
+  return Object.assign(stageRef<TOut>(node, WINDOW_JOIN_PAIRS_PORT), { late: stageRef<TLeft | TRight>(node, WINDOW_JOIN_LATE_PORT) });
 }

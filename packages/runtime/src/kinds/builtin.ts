@@ -12,5 +12,6 @@ import './delay.ts';
 import './keyed.ts';
 import './lookup.ts';
 import './stream-join.ts';
+import './window-join.ts';
 import './validate.ts';
 import './window.ts';
