@@ -95,12 +95,15 @@ function fromArray(seq: number, value: readonly unknown[]): JournalRecord | unde
   }
 }
 
+function numberOrNull(value: unknown): boolean {
+  return value === null || typeof value === 'number';
+}
+
 /** The 8-slot form: any of cause, port, time and watermark may be null. */
 function fromTimed(seq: number, value: readonly unknown[]): JournalRecord | undefined {
   const [k, at, payload, causeStage, causeSeq, port, time, watermark] = value;
   const kind = typeof k === 'number' ? KIND_OF_CODE[k] : undefined;
   if (kind === undefined || typeof at !== 'number') return undefined;
-  const numberOrNull = (v: unknown): boolean => v === null || typeof v === 'number';
   if (!numberOrNull(port) || !numberOrNull(time) || !numberOrNull(watermark)) return undefined;
   const withCause = typeof causeStage === 'string' && typeof causeSeq === 'number';
   if (!withCause && !(causeStage === null && causeSeq === null)) return undefined;
