@@ -10,9 +10,12 @@ import type { StageRef } from '../dsl.ts';
  * - `{ every: n }`: after every n-th record of a key (counted per key, across restarts), and at the
  *   end of input for each key whose latest result was not emitted yet, so the final results are
  *   always out;
+ * - `{ everyMs: ms }`: on the run's clock, at every multiple of `ms`, each key changed since the
+ *   last tick (the keyed stage's timer: a tick is committed like a batch, never lost or repeated
+ *   across a restart), and at the end of input every key's final result, as `'eof'`;
  * - `'eof'`: once per key when every upstream has ended, in key order (nothing before).
  */
-export type EmitPolicy = 'change' | 'eof' | { readonly every: number };
+export type EmitPolicy = 'change' | 'eof' | { readonly every: number } | { readonly everyMs: number };
 
 /** A helper's stage options, with its emit policy (default `'change'`). */
 export type HelperOptions = StageOptions & { readonly emit?: EmitPolicy };
@@ -40,8 +43,12 @@ export function checkEmit(name: string, emit: unknown): EmitPolicy {
     const { every } = emit;
     if (typeof every === 'number' && Number.isInteger(every) && every >= 1) return { every };
   }
+  if (typeof emit === 'object' && emit !== null && 'everyMs' in emit) {
+    const { everyMs } = emit;
+    if (typeof everyMs === 'number' && Number.isFinite(everyMs) && everyMs > 0) return { everyMs };
+  }
   throw new FlowDefinitionError(
-    `stage "${name}": emit must be 'change', 'eof' or { every: n } with a whole n ≥ 1, got ${JSON.stringify(emit)}`,
+    `stage "${name}": emit must be 'change', 'eof', { every: n } with a whole n ≥ 1 or { everyMs: ms } with ms > 0, got ${JSON.stringify(emit)}`,
     name,
   );
 }
@@ -65,8 +72,9 @@ export function foldKeyed<T, A, O>(
   options: StageOptions,
 ): StageRef<O> {
   const due = new WeakSet<Slot<A>>();
-  const every = typeof emit === 'object' ? emit.every : undefined;
-  const onEof = emit === 'eof'
+  const every = typeof emit === 'object' && 'every' in emit ? emit.every : undefined;
+  const everyMs = typeof emit === 'object' && 'everyMs' in emit ? emit.everyMs : undefined;
+  const onEof = emit === 'eof' || everyMs !== undefined
     ? (slot: Slot<A>, key: string): O => fold.present(key, slot.v)
     : every !== undefined
       ? (slot: Slot<A>, key: string): O | undefined => (slot.n % every === 0 ? undefined : fold.present(key, slot.v))
@@ -87,6 +95,7 @@ export function foldKeyed<T, A, O>(
       output: (slot, _value, key) => (due.has(slot) ? fold.present(key, slot.v) : undefined),
       // No onEof where nothing is due at the end: the stage then skips its scan of every key.
       ...(onEof === undefined ? {} : { onEof }),
+      ...(everyMs === undefined ? {} : { timer: { everyMs, fire: (slot: Slot<A>, key: string) => fold.present(key, slot.v) } }),
     },
     options,
   );
