@@ -11,9 +11,18 @@ import { runQuery } from './run-query.ts';
 
 const number = (n: number): string => Math.round(n).toLocaleString('en-US');
 
-/** Prints a progress line that the next one replaces on a terminal, and nothing elsewhere. */
+/** Progress lines off a terminal (a log, CI) at most this often, so a long run still shows it is alive. */
+const LOG_PROGRESS_MS = 10_000;
+let lastLogged = Date.now();
+
+/** Prints a progress line: on a terminal the next one replaces it; elsewhere one every 10 s. */
 function progress(line: string): void {
-  if (process.stdout.isTTY) process.stdout.write(`\r${line}\x1b[K`);
+  if (process.stdout.isTTY) {
+    process.stdout.write(`\r${line}\x1b[K`);
+  } else if (line !== '' && Date.now() - lastLogged >= LOG_PROGRESS_MS) {
+    lastLogged = Date.now();
+    console.log(line);
+  }
 }
 
 async function main(): Promise<void> {
