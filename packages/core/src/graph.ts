@@ -59,7 +59,7 @@ export function validateGraph(flow: string, nodes: readonly GraphNode[]): readon
   for (const node of nodes) {
     for (let port = 0; port < node.ports; port++) {
       if (!read.has(formatInputKey(node.name, port))) {
-        const what = node.ports > 1 ? `port ${String(port)} of route "${node.name}"` : `stage "${node.name}"`;
+        const what = node.ports > 1 ? `port ${String(port)} of ${node.kind} "${node.name}"` : `stage "${node.name}"`;
         throw new FlowDefinitionError(
           `flow "${flow}": ${what} is dangling: nothing reads its output (end the path with a sink)`,
           node.name,

@@ -1,5 +1,7 @@
 import { expect } from 'chai';
 import {
+  tumbling,
+  window,
   FlowDefinitionError,
   first,
   flatMap,
@@ -57,6 +59,14 @@ describe('flow DSL', () => {
     expect(() => flow('f', [sink('out', even, dropSink())]))
       .to.throw(FlowDefinitionError, /port 1 of route "parity" is dangling/)
       .with.property('stage', 'parity');
+  });
+
+  it('refuses a window whose late lane nobody reads, naming the window (not a route)', () => {
+    const nums = source('nums', idleSource<number>());
+    const counts = window('w', nums, { windows: tumbling(1000), aggregate: { init: () => 0, add: (n: number) => n + 1 } });
+    expect(() => flow('f', [sink('out', counts, dropSink())]))
+      .to.throw(FlowDefinitionError, /port 1 of window "w" is dangling/)
+      .with.property('stage', 'w');
   });
 
   it('refuses invalid stage names and route port counts', () => {
