@@ -56,7 +56,12 @@ export class WindowChanges {
   /** Puts (or replaces) a window of `key`, keeping the list in start order. */
   put(key: string, window: OpenWindow): void {
     const list = this.windows(key);
-    const at = list.findIndex((w) => w.start >= window.start);
+    let at = -1;
+    for (let i = 0; i < list.length; i++) {
+      if ((list[i]?.start ?? 0) < window.start) continue;
+      at = i;
+      break;
+    }
     const same = list[at];
     // A window already open keeps its index entry: only its list entry is written again.
     if (same?.start === window.start && same.end === window.end) {

@@ -157,17 +157,34 @@ export class WindowRunner extends StageRunner {
       if (windows.type === 'session') {
         added = addToSession(changes, { key, time, gapMs: windows.gapMs, value: record.payload, closedBy }, aggregate);
       } else {
-        const open = windowsOf(windows, time).filter((w) => !closedBy(w.end));
-        const list = changes.windows(key);
-        // Every accumulator first: a throw leaves the key's windows as they were.
-        const next = open.map((w) => ({ ...w, acc: aggregate.add(list.find((o) => o.start === w.start)?.acc ?? aggregate.init(), record.payload) }));
-        for (const w of next) changes.put(key, w);
-        added = next.length > 0;
+        added = this.addToFixed(changes, key, time, record.payload, closedBy);
       }
       if (!added) out.emit(record.payload, cause, WINDOW_LATE_PORT);
     } catch (error) {
       out.fail(error, record.payload, cause);
     }
+  }
+
+  /** Folds a value into its tumbling or sliding windows that are still open; false when none is. Plain loops: it runs per record and window. */
+  private addToFixed(changes: WindowChanges, key: string, time: number, value: unknown, closedBy: (end: number) => boolean): boolean {
+    const { windows, aggregate } = this.spec;
+    const list = changes.windows(key);
+    const next: OpenWindow[] = [];
+    // Every accumulator first: a throw leaves the key's windows as they were.
+    for (const { start, end } of windowsOf(windows, time)) {
+      if (closedBy(end)) continue;
+      let acc: unknown;
+      let found = false;
+      for (const open of list) {
+        if (open.start !== start) continue;
+        acc = open.acc;
+        found = true;
+        break;
+      }
+      next.push({ start, end, acc: aggregate.add(found ? acc : aggregate.init(), value) });
+    }
+    for (const window of next) changes.put(key, window);
+    return next.length > 0;
   }
 
   /**
