@@ -29,6 +29,8 @@ export interface NexmarkRow {
   readonly events?: number;
   readonly rows?: number;
   readonly sluiceEventsPerSec?: number;
+  /** Median CPU µs per event of the Sluice run (user + system, all threads). */
+  readonly sluiceCpuUsPerEvent?: number;
   readonly plainEventsPerSec?: number;
   readonly runs: number;
 }
@@ -50,6 +52,7 @@ export function aggregateNexmark(runs: readonly NexmarkRun[]): NexmarkRow[] {
       events: first.events,
       rows: first.rows,
       sluiceEventsPerSec: median(measured.map((r) => r.sluiceEventsPerSec)),
+      sluiceCpuUsPerEvent: median(measured.map((r) => r.sluiceCpuUsPerEvent)),
       plainEventsPerSec: median(measured.map((r) => r.plainEventsPerSec)),
       runs: measured.length,
     };
@@ -59,21 +62,24 @@ export function aggregateNexmark(runs: readonly NexmarkRun[]): NexmarkRow[] {
 /**
  * The NEXMark table in Markdown, as the README shows it: per query, Sluice on LMDB, plain
  * JavaScript over an in-memory array, Flink's per-core figure and the ratio to it counting
- * both cores (ours ÷ (2 × per core)).
+ * both cores (ours ÷ (2 × per core)). The CPU column (µs per event, all threads) and the events
+ * per CPU-second it implies are what a loaded machine distorts least: compare the latter with
+ * Flink's per-core figure.
  */
 export function nexmarkTable(rows: readonly NexmarkRow[]): string {
   const lines = [
-    '| query | what | events | rows | Sluice on LMDB (events/s) | plain JS in memory (events/s) | Sluice / plain | Flink per core (events/s) | Sluice / Flink (2 cores) |',
-    '|---|---|---:|---:|---:|---:|---:|---:|---:|',
+    '| query | what | events | rows | Sluice on LMDB (events/s) | CPU µs/event | events per CPU-second | plain JS in memory (events/s) | Sluice / plain | Flink per core (events/s) | Sluice / Flink (2 cores) |',
+    '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
   ];
   for (const row of rows) {
     const flink = FLINK_PER_CORE[row.query];
     const flinkCell = flink === undefined ? '—' : `${String(flink / 1000)}K`;
     if (row.sluiceEventsPerSec === undefined || row.plainEventsPerSec === undefined) {
-      lines.push(`| ${row.query} | not yet | | | | | | ${flinkCell} | |`);
+      lines.push(`| ${row.query} | not yet | | | | | | | | ${flinkCell} | |`);
       continue;
     }
     const ours = row.sluiceEventsPerSec;
+    const cpu = row.sluiceCpuUsPerEvent;
     lines.push(
       `| ${[
         row.query,
@@ -81,6 +87,8 @@ export function nexmarkTable(rows: readonly NexmarkRow[]): string {
         count(row.events ?? 0),
         count(row.rows ?? 0),
         count(ours),
+        cpu === undefined ? '' : cpu.toFixed(1),
+        cpu === undefined || cpu <= 0 ? '' : count(1e6 / cpu),
         count(row.plainEventsPerSec),
         row.plainEventsPerSec > 0 ? (ours / row.plainEventsPerSec).toFixed(3) : '',
         flinkCell,

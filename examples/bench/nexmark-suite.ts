@@ -27,6 +27,7 @@ export type NexmarkRun =
       readonly events: number;
       readonly rows: number;
       readonly sluiceEventsPerSec: number;
+      readonly sluiceCpuUsPerEvent: number;
       readonly plainEventsPerSec: number;
       readonly plainReps: number;
     };

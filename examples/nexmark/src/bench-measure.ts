@@ -26,6 +26,8 @@ export type NexmarkBenchResult =
       readonly rows: number;
       /** The Sluice flow on LMDB, fsync'd commits: events / the run's elapsed time. */
       readonly sluiceEventsPerSec: number;
+      /** CPU time (user + system, all threads) of this process per event during the flow's run, µs. */
+      readonly sluiceCpuUsPerEvent: number;
       /** The query in plain JavaScript over the events already in memory (median of its repetitions). */
       readonly plainEventsPerSec: number;
       readonly plainReps: number;
@@ -45,7 +47,9 @@ export async function measureQuery(spec: NexmarkBenchSpec): Promise<NexmarkBench
   if (query === undefined) return { query: spec.query, registered: false };
   const config = { ...DEFAULT_CONFIG, ...(spec.rate === undefined ? {} : { rate: spec.rate }), ...(spec.seed === undefined ? {} : { seed: spec.seed }) };
   const file = await ensureEventsFile(spec.dir, spec.events, config);
+  const cpu = process.cpuUsage();
   const sluice = await runQuery(query, { events: file.path, outDir: join(spec.dir, 'out') });
+  const used = process.cpuUsage(cpu);
   const events = await readEventsFile<NexmarkEvent>(file.path);
   const times: number[] = [];
   let rows = 0;
@@ -65,6 +69,7 @@ export async function measureQuery(spec: NexmarkBenchSpec): Promise<NexmarkBench
     events: sluice.events,
     rows,
     sluiceEventsPerSec: sluice.eventsPerSec,
+    sluiceCpuUsPerEvent: sluice.events > 0 ? (used.user + used.system) / sluice.events : 0,
     plainEventsPerSec: median > 0 ? (events.length * 1000) / median : 0,
     plainReps: times.length,
   };

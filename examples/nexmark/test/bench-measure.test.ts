@@ -15,6 +15,7 @@ describe('nexmark bench measurement', () => {
     expect(result.events).to.equal(20_000);
     expect(result.rows).to.be.greaterThan(0);
     expect(result.sluiceEventsPerSec).to.be.greaterThan(0);
+    expect(result.sluiceCpuUsPerEvent).to.be.greaterThan(0);
     expect(result.plainEventsPerSec).to.be.greaterThan(0);
     expect(result.plainReps).to.be.within(1, 7);
   });
