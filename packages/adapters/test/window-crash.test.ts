@@ -2,6 +2,9 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
+import { flow, session, sink, source, tumbling, window, type Flow, type JournalRecord, type SinkHandler } from '@sluice/core';
+import { arraySource } from '@sluice/adapters';
+import { createTestKit, type TestKit } from '@sluice/adapters/testing';
 import { fixture, runSluice, startSluice } from './support/cli-process.ts';
 import { withStore } from './support/cli-journal.ts';
 import type { Bid } from './fixtures/window-flow.ts';
@@ -148,5 +151,61 @@ describe('window stage under SIGKILL (child processes, LMDB)', function () {
     expect(lines(join(out, 'sessions-late.jsonl'))).to.deep.equal(sessions.late);
     const left = await withStore(dataDir, async (store) => [await store.countKeyed('per-auction'), await store.countKeyed('per-bidder')]);
     expect(left, 'no window state left after EOF').to.deep.equal([0, 0]);
+  });
+});
+
+describe('window stage on LMDB through the test kit', () => {
+  let kit: TestKit | undefined;
+  afterEach(async () => kit?.cleanup());
+
+  /** Tumbling 10 ms counts per auction and sessions per bidder over `values`; late bids on `.late`. */
+  function windows(values: readonly Bid[]): Flow {
+    const bids = source('bids', arraySource([...values]), { eventTime: { of: (b) => b.dateTime, outOfOrdernessMs: 5 } });
+    const counts = window('counts', bids, { key: (b) => b.auction, windows: tumbling(10), aggregate: { init: () => 0, add: (n: number) => n + 1 } });
+    const sessions = window('sessions', bids, { key: (b) => b.bidder, windows: session(4), aggregate: { init: () => 0, add: (n: number) => n + 1, merge: (a, b) => a + b } });
+    const drop: SinkHandler<unknown, number> = { open: () => ({ write: () => 0 }) };
+    return flow('kit-windows', [sink('counts-out', counts, drop), sink('counts-late', counts.late, drop), sink('sessions-out', sessions, drop), sink('sessions-late', sessions.late, drop)]);
+  }
+
+  const small = (n: number): Bid[] =>
+    Array.from({ length: n }, (_, i) => ({ auction: i % 3, bidder: i % 4, price: i, dateTime: 100 + i * 2 - (i % 9 === 8 ? 25 : 0) }));
+
+  /**
+   * What the window stages journaled, per lane: results (with their event time), late records
+   * and errors, each in journal order (how they interleave depends on batch bounds).
+   */
+  async function journaled(at: TestKit): Promise<{ counts: unknown[][]; sessions: unknown[][] }> {
+    const lanes = (records: readonly JournalRecord[]): unknown[][] => [
+      records.filter((r) => r.kind === 'data' && r.port === 0).map((r) => [r.time, r.payload]),
+      records.filter((r) => r.kind === 'data' && r.port === 1).map((r) => r.payload),
+      records.filter((r) => r.kind === 'error').map((r) => r.payload),
+    ];
+    return { counts: lanes(await at.records('counts')), sessions: lanes(await at.records('sessions')) };
+  }
+
+  it('the same results and late records with a crash after any of the first batches as without one', async () => {
+    const values = small(60);
+    kit = createTestKit(windows(values), { store: 'lmdb', batchSize: 4 });
+    expect((await kit.done).state).to.equal('completed');
+    const expected = await journaled(kit);
+    await kit.cleanup();
+    const [results = [], late = [], errors = []] = expected.counts;
+    expect(results.length, 'results').to.be.greaterThan(10);
+    expect(late.length, 'late records').to.be.greaterThan(2);
+    expect(errors).to.deep.equal([]);
+    expect(expected.sessions[1]?.length, 'late for their sessions').to.be.greaterThan(0);
+    for (const after of [1, 3, 6]) {
+      kit = createTestKit(windows(values), { store: 'lmdb', batchSize: 4 });
+      kit.crashAfter('counts', after);
+      kit.crashAfter('sessions', after + 1);
+      await kit.until(() => kit?.crashed ?? true);
+      await kit.restart();
+      expect((await kit.done).state).to.equal('completed');
+      const got = await journaled(kit);
+      expect(got.counts, `crash after ${String(after)}`).to.deep.equal(expected.counts);
+      expect(got.sessions, `crash after ${String(after)}`).to.deep.equal(expected.sessions);
+      await kit.cleanup();
+      kit = undefined;
+    }
   });
 });
