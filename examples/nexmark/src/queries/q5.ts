@@ -1,4 +1,4 @@
-import { flatMap, merge, sliding, transform, tumbling, window, type StageRef } from '@sluice/core';
+import { ErrorCode, flatMap, merge, sliding, TerminalError, transform, tumbling, window, type StageRef } from '@sluice/core';
 import type { Bid, NexmarkEvent } from '../model.ts';
 import { defineQuery } from './query.ts';
 
@@ -21,7 +21,8 @@ const SLIDE = 2_000;
 export function withLateAsErrors<TRow>(name: string, rows: StageRef<TRow>, lanes: readonly StageRef<unknown>[]): StageRef<TRow> {
   const refused = lanes.map((lane, i) =>
     transform(`${name}.late${String(i)}`, lane, (value): never => {
-      throw new Error(`late record: ${JSON.stringify(value)}`);
+      // Terminal: a late record is late on every attempt.
+      throw new TerminalError(ErrorCode.MalformedInput, `${name}: late record ${JSON.stringify(value)}`);
     }),
   );
   return merge(name, [rows, ...refused]);
