@@ -117,6 +117,57 @@ describe('window stage', () => {
     }
   });
 
+  it('sends a record whose key or add throws to the error lane (its windows as they were), and a result that throws too', async () => {
+    const store = createMemoryJournalStore();
+    const values = bids([['a', 1], ['', 2], ['a', 3], ['b', 3], ['a', 12]]);
+    const src = source('bids', items(values), { eventTime: { of: (b: Bid) => b.at } });
+    const counts = window('counts', src, {
+      key: (b) => {
+        if (b.auction === '') throw new Error('no auction');
+        return b.auction;
+      },
+      windows: sliding(10, 5),
+      aggregate: {
+        init: () => 0,
+        add: (n: number, b: Bid) => {
+          if (b.auction === 'b') throw new Error('no bids on b');
+          return n + 1;
+        },
+      },
+      result: (n, { key, start, end }) => {
+        if (start === 5) throw new Error('not this one');
+        return { key, start, end, value: n };
+      },
+    });
+    const results: WindowResult<number>[] = [];
+    await run(flow('windows', [sink('out', counts, collect(results)), sink('late', counts.late, collect([]))]), { store });
+    expect(results.map(row)).to.deep.equal(['a@-5-5=2', 'a@0-10=2', 'a@10-20=1']);
+    const errors = (await store.read('counts', 0, 100)).filter((r) => r.kind === 'error').map((r) => (r.payload as { message: string }).message);
+    expect(errors).to.deep.equal(['no auction', 'no bids on b', 'not this one']);
+    expect(await store.countKeyed('counts'), 'the failed result was deleted with its window').to.equal(0);
+  });
+
+  it('closes windows with a scan of the closed ones only: the index sorts by window end', async () => {
+    const inner = createMemoryJournalStore();
+    let scanned = 0;
+    const store: JournalStore = {
+      ...inner,
+      scanKeyed: async (stage, range) => {
+        const found = await inner.scanKeyed(stage, range);
+        if (stage === 'counts') scanned += found.length;
+        return found;
+      },
+    };
+    const values = bids(Array.from({ length: 2000 }, (_, i) => [`k${String(i % 20)}`, Math.floor(i / 2)] as [string, number]));
+    const src = source('bids', items(values), { eventTime: { of: (b: Bid) => b.at }, batchSize: 10 });
+    const counts = window('counts', src, { key: (b) => b.auction, windows: sliding(100, 10), aggregate: count }, { batchSize: 10 });
+    const results: WindowResult<number>[] = [];
+    await run(flow('windows', [sink('out', counts, collect(results)), sink('late', counts.late, collect([]))]), { store });
+    // About 200 windows are open at any time, and 200 batches close some: a full scan would read ~40,000.
+    expect(results.length).to.equal(20 * 109);
+    expect(scanned, 'index entries read').to.equal(results.length);
+  });
+
   it('closes windows as the watermark passes them, before EOF, and keeps no state for them', async () => {
     const store = createMemoryJournalStore();
     let next = 0;
