@@ -13,6 +13,7 @@ import {
   windowJoin,
   windowJoinKind,
   type StageRef,
+  type StageType,
 } from '@sluice/core';
 import { dropSink, idleSource } from './support.ts';
 
@@ -46,7 +47,7 @@ describe('join kinds: definition', () => {
 
   it('refuses a wrong input count in a node built by hand, naming the stage', () => {
     const a = source('a', idleSource<Row>());
-    for (const kind of [lookupKind, streamJoinKind, windowJoinKind] as const) {
+    for (const kind of [lookupKind, streamJoinKind, windowJoinKind] as readonly StageType<never>[]) {
       const node = stageNode(kind, { name: `one-${kind.name}`, inputs: [a.edge], spec: {} as never });
       const ref: StageRef<unknown> = { edge: { from: node } };
       const [error] = kind.validate?.(node) ?? [];
@@ -61,6 +62,9 @@ describe('join kinds: definition', () => {
     expect(() => lookup('l', a, b, { key: (r: Row) => r.k, combine: (r: Row) => r } as never)).to.throw(FlowDefinitionError, /lookup "l" needs key, referenceKey and combine/);
     expect(() => lookup('m', a, b, { mode: 'full' as 'inner', key: (r: Row) => r.k, referenceKey: (r: Row) => r.k, combine: (r: Row) => r })).to.throw(FlowDefinitionError, /lookup "m": mode must be inner, left or strict/);
     expect(() => streamJoin('s', a, b, { leftKey: (r: Row) => r.k } as never)).to.throw(FlowDefinitionError, /stream join "s" needs/);
+    for (const within of [-1, 0.5, Number.POSITIVE_INFINITY]) {
+      expect(() => streamJoin('s', a, b, { ...same, within })).to.throw(FlowDefinitionError, /stream join "s": within must be/);
+    }
     for (const windowMs of [0, -5, 1.5, Number.NaN]) {
       expect(() => windowJoin('w', a, b, { ...same, windowMs })).to.throw(FlowDefinitionError, /window join "w": windowMs/);
     }

@@ -122,6 +122,43 @@ describe('streamJoin (regular keyed join)', () => {
     expect([...first, ...second].sort()).to.deep.equal(expected);
   });
 
+  it('with within: pairs only records close enough in event time, and the watermark deletes what can no longer pair', async () => {
+    const store = createMemoryJournalStore();
+    const lefts = fed<{ k: string; t: number }>();
+    const rights = fed<{ k: string; t: number }>();
+    const out: string[] = [];
+    const joined = streamJoin('j', source('l', lefts.handler, { eventTime: { of: (l) => l.t } }), source('r', rights.handler, { eventTime: { of: (r) => r.t } }), {
+      leftKey: (l) => l.k,
+      rightKey: (r) => r.k,
+      within: 1000,
+      combine: (l, r) => `${l.k}${String(l.t)}-${String(r.t)}`,
+    });
+    const handle = run(flow('join', [sink('out', joined, collect(out))]), { store });
+    lefts.push({ k: 'a', t: 1000 });
+    rights.push({ k: 'a', t: 1500 }, { k: 'a', t: 2500 });
+    while ((await store.cursor('j', 'r')) < 2 || (await store.cursor('j', 'l')) < 1) await tick();
+    expect(await store.countKeyed('j'), 'l:a, r:a and an index entry each of 3 expiries').to.equal(5);
+    // Both inputs move to 10 s: the watermark (their minimum) passes 2.5 s + 1 s.
+    lefts.push({ k: 'b', t: 10_000 });
+    rights.push({ k: 'c', t: 10_000 });
+    while ((await store.countKeyed('j')) !== 4) await tick();
+    expect((await store.scanKeyed('j', { limit: 10 })).map((e) => e.key)).to.deep.equal(['l:b', 'r:c', `x:${'11000'.padStart(16, '0')}:0:b`, `x:${'11000'.padStart(16, '0')}:1:c`]);
+    rights.push({ k: 'b', t: 10_500 }, { k: 'a', t: 10_000 });
+    lefts.end();
+    rights.end();
+    await handle.done;
+    expect(out).to.deep.equal(['a1000-1500', 'b10000-10500']);
+  });
+
+  it('with within: a record without event time goes to the error lane naming the stage', async () => {
+    const store = createMemoryJournalStore();
+    const joined = streamJoin('j', source('l', items([1])), source('r', items([1])), { leftKey: (x) => x, rightKey: (x) => x, within: 10, combine: (x) => x });
+    const summary = await run(flow('join', [sink('out', joined, collect([]))]), { store });
+    expect(summary.stages['j']?.errors).to.equal(2);
+    const [error] = (await store.read('j', 0, 10)).filter((r) => r.kind === 'error').map((r) => r.payload as ErrorPayload);
+    expect(error?.message).to.match(/^stream join "j": record #1 has no event time/);
+  });
+
   it('fails at definition for the same upstream twice, naming the stage', () => {
     const one = source('one', items([1]));
     expect(() => streamJoin('twice', one, one, { leftKey: (x) => x, rightKey: (x) => x, combine: (x) => x })).to.throw(FlowDefinitionError, /"twice" reads the same upstream twice/);

@@ -9,17 +9,19 @@ import {
 } from '@sluice/core';
 import type { BatchOutput } from '../batch-output.ts';
 import { StageRunner, type Prepared } from '../stage-runner.ts';
-import { UpstreamReader, type Input } from '../upstream-reader.ts';
-import { JoinCache, missingKeys } from './join-cache.ts';
+import { UpstreamReader, type Input, type ReadResult } from '../upstream-reader.ts';
+import { JoinCache, joinTimeOf, missingKeys } from './join-cache.ts';
+import { expireStored, expiryOf, type Stored } from './stream-join-expiry.ts';
 import { registerStageRunner } from './registry.ts';
 
 /** Keyed-state entries (one per side and key) kept in memory: up to twice this many. */
 const CACHE_KEYS = 50_000;
 
-/** One arrival of a batch: its side (0 left, 1 right), join key (none: it failed), value and cause. */
+/** One arrival of a batch: its side (0 left, 1 right), join key and time (none: it failed), value and cause. */
 interface Arrival {
   readonly side: 0 | 1;
   readonly key: string | undefined;
+  readonly time: number | undefined;
   readonly value: unknown;
   readonly cause: Lineage;
   readonly input: Input;
@@ -27,14 +29,16 @@ interface Arrival {
 }
 
 /** The state entry of `side`'s records with join key `key`: `l:key` or `r:key`. */
-const entryOf = (side: 0 | 1, key: string): string => `${side === 0 ? 'l' : 'r'}:${key}`;
+export const entryOf = (side: 0 | 1, key: string): string => `${side === 0 ? 'l' : 'r'}:${key}`;
 
 /**
  * Runs a stream join: per batch, reads the stored records of the batch's keys on both sides not
  * in memory (one store call), then for each arrival in read order emits `combine` with every
- * stored record of the other side with its key (in their arrival order) and appends the arrival
- * to its own side. The changed per-key lists commit with the outputs and cursors, so a pair is
- * emitted exactly once whichever side comes first, across crashes too.
+ * stored record of the other side with its key (in their arrival order; with `within`, those
+ * close enough in event time) and appends the arrival to its own side. The changed per-key lists
+ * commit with the outputs and cursors, so a pair is emitted exactly once whichever side comes
+ * first, across crashes too. With `within`, each stored record also has an entry in an index by
+ * expiry time, and the records the watermark has passed are deleted in the same commit.
  */
 export class StreamJoinRunner extends StageRunner {
   private readonly spec = (this.node as StageNode<StreamJoinSpec>).spec;
@@ -64,14 +68,9 @@ export class StreamJoinRunner extends StageRunner {
     if (!read.moved && !read.endsNow) return 'idle';
     const started = performance.now();
     const out = this.output();
-    const arrivals = this.arrivals(read.batches, out);
-    const wanted = arrivals.flatMap(({ key }) => (key === undefined ? [] : [entryOf(0, key), entryOf(1, key)]));
-    const missing = missingKeys(this.cache, wanted);
-    if (missing.length > 0) {
-      const found = await this.deps.store.getKeyedMany(this.node.name, missing);
-      missing.forEach((entry, i) => this.cache.set(entry, found[i]));
-    }
-    const changed = new Map<string, unknown[]>();
+    const arrivals = this.arrivals(read, out);
+    await this.fetch(arrivals.flatMap(({ key }) => (key === undefined ? [] : [entryOf(0, key), entryOf(1, key)])));
+    const changed = new Map<string, unknown[] | undefined>();
     for (const arrival of arrivals) {
       this.eventTime.observe(arrival.input, arrival.record);
       // A pair carries the time of the record that completed it.
@@ -79,12 +78,18 @@ export class StreamJoinRunner extends StageRunner {
       if (arrival.key !== undefined) this.join(arrival.side, arrival.key, arrival, changed, out);
     }
     this.eventTime.afterRead(read);
+    const watermark = this.eventTime.current();
+    const { within } = this.spec;
+    if (within !== undefined && watermark !== undefined) {
+      const stage = { store: this.deps.store, name: this.node.name, fetch: (entries: string[]) => this.fetch(entries) };
+      await expireStored(stage, watermark, changed, (entry) => this.listOf(entry, changed), within);
+    }
     if (read.endsNow) {
-      out.from(undefined, this.eventTime.current());
+      out.from(undefined, watermark);
       out.eof();
       this.ended = true;
     }
-    const keyed: KeyedChange[] = [...changed].map(([key, value]) => ({ key, value }));
+    const keyed: KeyedChange[] = [...changed].map(([key, value]) => (value === undefined ? { key } : { key, value }));
     const advance = this.reader.advancer(read);
     return {
       batch: { stage: this.node.name, records: out.records, cursors: read.cursors, ...(keyed.length === 0 ? {} : { keyed }) },
@@ -103,19 +108,21 @@ export class StreamJoinRunner extends StageRunner {
     return Promise.resolve();
   }
 
-  /** The batch's records with their keys, in read order; a failing key goes to the error lane. */
-  private arrivals(batches: Awaited<ReturnType<UpstreamReader['read']>>['batches'], out: BatchOutput): Arrival[] {
+  /** The batch's records with their keys (and, with `within`, times), in read order; a failure goes to the error lane. */
+  private arrivals(read: ReadResult, out: BatchOutput): Arrival[] {
     const arrivals: Arrival[] = [];
-    for (const { input, records } of batches) {
+    const timed = this.spec.within !== undefined;
+    for (const { input, records } of read.batches) {
       const side = input.index === 0 ? 0 : 1;
       for (const record of records) {
         const cause = { stage: input.upstream, seq: record.seq };
         try {
           const key = String(this.spec.keys[side](record.payload));
           checkKeyedKey(this.node.name, key);
-          arrivals.push({ side, key, value: record.payload, cause, input, record });
+          const time = timed ? joinTimeOf(`stream join "${this.node.name}"`, this.node.name, record) : undefined;
+          arrivals.push({ side, key, time, value: record.payload, cause, input, record });
         } catch (error) {
-          arrivals.push({ side, key: undefined, value: record.payload, cause, input, record });
+          arrivals.push({ side, key: undefined, time: undefined, value: record.payload, cause, input, record });
           out.fail(error, record.payload, cause);
         }
       }
@@ -123,10 +130,24 @@ export class StreamJoinRunner extends StageRunner {
     return arrivals;
   }
 
-  /** Emits the arrival with each stored record of the other side, then stores it. */
-  private join(side: 0 | 1, key: string, { value, cause }: Arrival, changed: Map<string, unknown[]>, out: BatchOutput): void {
-    const other = this.listOf(entryOf(side === 0 ? 1 : 0, key), changed);
-    for (const stored of other) {
+  /** Reads the state entries not in memory, in one store call. */
+  private async fetch(entries: readonly string[]): Promise<void> {
+    const missing = missingKeys(this.cache, entries);
+    if (missing.length === 0) return;
+    const found = await this.deps.store.getKeyedMany(this.node.name, missing);
+    missing.forEach((entry, i) => this.cache.set(entry, found[i]));
+  }
+
+  /** Emits the arrival with each stored record of the other side (close enough, with `within`), then stores it. */
+  private join(side: 0 | 1, key: string, { value, time, cause }: Arrival, changed: Map<string, unknown[] | undefined>, out: BatchOutput): void {
+    const { within } = this.spec;
+    for (const item of this.listOf(entryOf(side === 0 ? 1 : 0, key), changed)) {
+      let stored = item;
+      if (within !== undefined) {
+        const { v, t } = item as Stored;
+        if (Math.abs(t - (time ?? 0)) > within) continue;
+        stored = v;
+      }
       const [left, right] = side === 0 ? [value, stored] : [stored, value];
       try {
         out.emit(this.spec.combine(left, right), cause);
@@ -138,12 +159,17 @@ export class StreamJoinRunner extends StageRunner {
     // Copied once per batch: the committed list in memory must not change before its commit.
     let own = changed.get(entry);
     if (own === undefined) changed.set(entry, (own = [...this.listOf(entry, changed)]));
-    own.push(value);
+    if (within === undefined || time === undefined) {
+      own.push(value);
+      return;
+    }
+    own.push({ v: value, t: time } satisfies Stored);
+    changed.set(expiryOf(time + within, side, key), [side]);
   }
 
   /** The records stored under `entry`: this batch's list, else the committed one. */
-  private listOf(entry: string, changed: ReadonlyMap<string, unknown[]>): readonly unknown[] {
-    return changed.get(entry) ?? (this.cache.get(entry) as unknown[] | undefined) ?? [];
+  private listOf(entry: string, changed: ReadonlyMap<string, unknown[] | undefined>): readonly unknown[] {
+    return (changed.has(entry) ? changed.get(entry) : (this.cache.get(entry) as unknown[] | undefined)) ?? [];
   }
 }
 

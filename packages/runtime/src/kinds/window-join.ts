@@ -1,7 +1,5 @@
 import {
   checkKeyedKey,
-  ErrorCode,
-  TerminalError,
   WINDOW_JOIN_LATE_PORT,
   WINDOW_JOIN_PAIRS_PORT,
   windowJoinKind,
@@ -13,7 +11,7 @@ import {
 import type { BatchOutput } from '../batch-output.ts';
 import { StageRunner, type Prepared } from '../stage-runner.ts';
 import { UpstreamReader, type Input, type ReadResult } from '../upstream-reader.ts';
-import { JoinCache, missingKeys } from './join-cache.ts';
+import { JoinCache, joinTimeOf, missingKeys, padTime } from './join-cache.ts';
 import { registerStageRunner } from './registry.ts';
 
 /** Buffers (one per window, side and key) kept in memory: up to twice this many. */
@@ -22,8 +20,7 @@ const CACHE_KEYS = 50_000;
 const PAGE = 1000;
 
 /** Keys sort by window start, so the closed windows are a prefix: `start:side:key`. */
-const pad = (n: number): string => String(n).padStart(16, '0');
-const bufferOf = (start: number, side: 0 | 1, key: string): string => `${pad(start)}:${String(side)}:${key}`;
+const bufferOf = (start: number, side: 0 | 1, key: string): string => `${padTime(start)}:${String(side)}:${key}`;
 
 /** One input record of a batch, with its side and, unless it failed, its key and window start. */
 interface Arrival {
@@ -115,7 +112,7 @@ export class WindowJoinRunner extends StageRunner {
         try {
           const key = String(this.spec.keys[side](record.payload));
           checkKeyedKey(this.node.name, key);
-          const time = this.timeOf(record);
+          const time = joinTimeOf(`window join "${this.node.name}"`, this.node.name, record);
           arrivals.push({ input, record, side, key, start: time - (time % this.spec.windowMs) });
         } catch (error) {
           arrivals.push({ input, record, side, error });
@@ -123,16 +120,6 @@ export class WindowJoinRunner extends StageRunner {
       }
     }
     return arrivals;
-  }
-
-  /** The record's event time as whole ms; throws TerminalError for none, or one not epoch ms. */
-  private timeOf(record: JournalRecord): number {
-    const { time } = record;
-    if (typeof time !== 'number' || !Number.isFinite(time) || time < 0 || time > Number.MAX_SAFE_INTEGER / 2) {
-      const what = time === undefined ? 'no event time (set StageOptions.eventTime upstream)' : `event time ${String(time)}, not epoch ms`;
-      throw new TerminalError(ErrorCode.MalformedInput, `window join "${this.node.name}": record #${String(record.seq)} has ${what}`, { stage: this.node.name });
-    }
-    return Math.floor(time);
   }
 
   /** Reads the buffers the batch's records meet (both sides of their window and key) not in memory. */
@@ -193,7 +180,7 @@ export class WindowJoinRunner extends StageRunner {
 
   /** Deletes the buffers of every window starting below `below`: committed ones and this batch's. */
   private async closeWindows(below: number, changed: Map<string, unknown[] | undefined>): Promise<void> {
-    const bound = below === Infinity ? undefined : pad(Math.max(0, below));
+    const bound = below === Infinity ? undefined : padTime(Math.max(0, below));
     for (const buffer of [...changed.keys()]) if (bound === undefined || buffer < bound) changed.set(buffer, undefined);
     let after: string | undefined;
     for (;;) {
