@@ -64,6 +64,7 @@ export class WindowRunner extends StageRunner {
     this.ended = await this.journalEnded();
     // What was in memory may not have committed: read it again.
     this.cache = new Map();
+    this.written = undefined;
   }
 
   /** Each batch builds on the window state the one before committed. */
