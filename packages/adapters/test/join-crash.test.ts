@@ -22,7 +22,7 @@ describe('joins under SIGKILL (child processes, LMDB)', function () {
   });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('a stream join, a window join and a lookup killed at random points and restarted: every pair exactly once', async () => {
+  it('a stream join, an interval join, a window join and a lookup killed at random points and restarted: every pair exactly once', async () => {
     const dataDir = join(dir, 'data');
     const out = join(dir, 'out');
     const args = ['run', fixture('join-flow.ts'), '--data-dir', dataDir, '--metrics-port', 'off', '--no-progress'];
@@ -30,6 +30,7 @@ describe('joins under SIGKILL (child processes, LMDB)', function () {
     const expected = expectedPairs(PEOPLE);
     let kills = 0;
     let stateSeen = 0;
+    let nearSeen = 0;
     for (let i = 0; i < 4; i++) {
       const before = lines(join(out, 'q3.jsonl')).length;
       const child = startSluice(args, options);
@@ -42,18 +43,24 @@ describe('joins under SIGKILL (child processes, LMDB)', function () {
       await child.exited;
       kills++;
       stateSeen = Math.max(stateSeen, await withStore(dataDir, (store) => store.countKeyed('q8')));
+      nearSeen = Math.max(nearSeen, await withStore(dataDir, (store) => store.countKeyed('near')));
     }
     const last = await runSluice(args, options);
     expect(last.code, last.stderr).to.equal(0);
     expect(kills, 'the flow was killed mid-run').to.be.greaterThan(0);
     expect(lines(join(out, 'q3.jsonl'))).to.deep.equal(expected.q3);
+    expect(lines(join(out, 'near.jsonl'))).to.deep.equal(expected.near);
     expect(lines(join(out, 'q8.jsonl'))).to.deep.equal(expected.q8);
     expect(lines(join(out, 'cat.jsonl'))).to.deep.equal(expected.cat);
     expect(lines(join(out, 'late.jsonl')), 'in-order sources: nothing late').to.deep.equal([]);
     expect(stateSeen, 'window buffers were held when killed').to.be.greaterThan(0);
-    const after = await withStore(dataDir, async (store) => ({ q8: await store.countKeyed('q8'), q3: await store.countKeyed('q3'), cat: await store.countKeyed('cat') }));
+    expect(nearSeen, 'interval-join state was held when killed').to.be.greaterThan(0);
+    const after = await withStore(dataDir, async (store) => ({ q8: await store.countKeyed('q8'), q3: await store.countKeyed('q3'), cat: await store.countKeyed('cat'), near: await store.countKeyed('near') }));
     // The window join's state is gone at the end; the stream join keeps both sides; the lookup its table.
-    expect(after).to.deep.equal({ q8: 0, q3: PEOPLE + new Set(expected.q3.map((l) => (JSON.parse(l) as { p: number }).p)).size, cat: 10 });
+    const { near, ...rest } = after;
+    expect(rest).to.deep.equal({ q8: 0, q3: PEOPLE + new Set(expected.q3.map((l) => (JSON.parse(l) as { p: number }).p)).size, cat: 10 });
+    // The watermark deleted all but the last records of the interval join (and their index entries).
+    expect(near, 'the interval join keeps only what could still pair').to.be.below(PEOPLE / 4);
   });
 });
 
