@@ -65,6 +65,8 @@ export function applyCommit(
     lastSeq.set(stage, seq);
     return { firstSeq, lastSeq: seq };
   } catch (error) {
+    // The child transaction is rolled back: keyed deltas it added in memory must go too.
+    dbs.deltas.invalidate();
     if (error instanceof SluiceError) throw error;
     throw new TerminalError(
       ErrorCode.MalformedInput,

@@ -18,7 +18,8 @@ import { acquireDataDirLock, type DataDirLock } from './data-dir-lock.ts';
 import { lastKey, readDense, type JournalDb } from './journal-range.ts';
 import { checkFormat, openEnvironment } from './open-environment.ts';
 import { observeBatchCommit, writeFailure } from './write-failure.ts';
-import { countOf, scanKeyed, type KeyedKey } from './keyed-state.ts';
+import { KeyedDeltas, type DeltaKey } from './keyed-deltas.ts';
+import { countOf, getKeyed, scanKeyed, type KeyedKey } from './keyed-state.ts';
 import { toStats } from './record-codec.ts';
 
 /**
@@ -99,12 +100,14 @@ export class LmdbJournalStore implements JournalStore {
     this.path = path;
     this.durability = durability;
     this.#root = root;
+    const keyed = root.openDB<unknown, KeyedKey>('keyed', {});
     this.#dbs = {
       cursors: root.openDB<unknown, CursorKey>('cursors', {}),
       state: root.openDB('state', {}),
       stats: root.openDB('stats', {}),
-      keyed: root.openDB<unknown, KeyedKey>('keyed', {}),
+      keyed,
       keyedCounts: root.openDB('keyedCounts', {}),
+      deltas: new KeyedDeltas(root.openDB<unknown, DeltaKey>('keyedDeltas', {}), codecOf(keyed), () => this.#pending.size === 0),
     };
     this.#meta = root.openDB('meta', {});
     checkFormat(path, root.openDB('store', {}));
@@ -226,12 +229,12 @@ export class LmdbJournalStore implements JournalStore {
 
   /** The value under `key` in `stage`'s keyed state, undefined if none. */
   getKeyed(stage: string, key: string): Promise<unknown> {
-    return this.#now(() => this.#dbs.keyed.get([stage, key]));
+    return this.#now(() => getKeyed(this.#dbs, stage, key));
   }
 
   /** The values under `keys` in `stage`'s keyed state, in one read. */
   getKeyedMany(stage: string, keys: readonly string[]): Promise<readonly unknown[]> {
-    return this.#now(() => keys.map((key) => this.#dbs.keyed.get([stage, key])));
+    return this.#now(() => keys.map((key) => getKeyed(this.#dbs, stage, key)));
   }
 
   /** Up to `range.limit` entries of `stage`'s keyed state in `range`, in key order (UTF-8 bytes). */
@@ -312,8 +315,9 @@ export class LmdbJournalStore implements JournalStore {
     try {
       result = await committing;
     } catch (error) {
-      // The cache may hold seqs of a transaction that did not commit: reload it from the db.
+      // The caches may hold seqs and keyed deltas of a transaction that did not commit: reload them from the db.
       this.#lastSeq.clear();
+      this.#dbs.deltas.invalidate();
       throw toSluiceError(await writeFailure(this.path, error), { stage });
     }
     await durable;
@@ -422,4 +426,13 @@ export class LmdbJournalStore implements JournalStore {
       throw new SluiceError(ErrorCode.StoreClosed, `LMDB journal store ${this.path} is closed`);
     }
   }
+}
+
+/** The msgpack codec lmdb-js gave `db`, encoding into a buffer of its own (the encoder may reuse its buffer). */
+function codecOf(db: Database<unknown, KeyedKey>): { encode(value: unknown): Uint8Array; decode(bytes: Uint8Array): unknown } {
+  // lmdb-js has them on every database; its typings leave them out.
+  const codecs = db as unknown as { encoder: { encode(value: unknown): Uint8Array }; decoder?: { decode(bytes: Uint8Array): unknown } };
+  const encoder = codecs.encoder;
+  const decoder = codecs.decoder ?? (codecs.encoder as unknown as { decode(bytes: Uint8Array): unknown });
+  return { encode: (value) => new Uint8Array(encoder.encode(value)), decode: (bytes) => decoder.decode(bytes) };
 }
