@@ -1,7 +1,8 @@
-import { flatMap, session, window } from '@sluice/core';
+import { session, window } from '@sluice/core';
 import type { Bid, NexmarkEvent } from '../model.ts';
 import { withLateAsErrors } from './q5.ts';
 import { defineQuery } from './query.ts';
+import { bidsOf } from './streams.ts';
 
 /** A row of q11: one bidder's session and its bid count. */
 export interface Q11Row {
@@ -23,7 +24,7 @@ export const q11 = defineQuery<Q11Row>({
   title: 'user sessions',
   columns: ['bidder', 'bid_count', 'starttime', 'endtime'],
   build: (events) => {
-    const bids = flatMap('q11.bids', events, (e) => (e.bid === undefined ? [] : [e.bid]));
+    const bids = bidsOf(events, 'q11.bids');
     const sessions = window('q11.sessions', bids, {
       key: (b) => b.bidder,
       windows: session(GAP),

@@ -1,6 +1,7 @@
 import { ErrorCode, flatMap, merge, sliding, TerminalError, transform, tumbling, window, type StageRef } from '@sluice/core';
 import type { Bid, NexmarkEvent } from '../model.ts';
 import { defineQuery } from './query.ts';
+import { bidsOf } from './streams.ts';
 
 /** A row of q5: an auction with the most bids of one sliding window, and that window. */
 export interface Q5Row {
@@ -39,7 +40,7 @@ export const q5 = defineQuery<Q5Row>({
   title: 'hot items',
   columns: ['auction', 'num', 'starttime', 'endtime'],
   build: (events) => {
-    const bids = flatMap('q5.bids', events, (e) => (e.bid === undefined ? [] : [e.bid]));
+    const bids = bidsOf(events, 'q5.bids');
     const counts = window('q5.counts', bids, {
       key: (b) => b.auction,
       windows: sliding(SIZE, SLIDE),

@@ -2,6 +2,7 @@ import { flatMap, tumbling, window } from '@sluice/core';
 import type { Bid, NexmarkEvent } from '../model.ts';
 import { withLateAsErrors } from './q5.ts';
 import { defineQuery } from './query.ts';
+import { bidsOf } from './streams.ts';
 
 /** A row of q7: a bid with the highest price of its 10 s window, and that window. */
 export interface Q7Row {
@@ -38,7 +39,7 @@ export const q7 = defineQuery<Q7Row>({
   title: 'highest bid',
   columns: ['auction', 'price', 'bidder', 'dateTime', 'extra', 'starttime', 'endtime'],
   build: (events) => {
-    const bids = flatMap('q7.bids', events, (e) => (e.bid === undefined ? [] : [e.bid]));
+    const bids = bidsOf(events, 'q7.bids');
     const highest = window('q7.highest', bids, {
       windows: tumbling(SIZE),
       aggregate: { init: (): Bid[] => [], add: (top, b: Bid) => (top.length === 0 || b.price > (top[0]?.price ?? 0) ? [b] : b.price === top[0]?.price ? [...top, b] : top) },
