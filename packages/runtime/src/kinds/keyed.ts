@@ -14,10 +14,11 @@ const CACHE_KEYS = 500_000;
 const EOF_PAGE = 1000;
 
 /**
- * Runs a keyed stage: reads a batch, loads the states of its keys that are not in memory (one
- * point read each), folds each record into its key's state, and commits the outputs, the cursor
- * and the changed keys' states in one transaction. A batch's cost follows the keys it touched,
- * not how many the stage holds.
+ * Runs a keyed stage: reads a batch, loads the states of its keys that are not in memory (in
+ * one store call; none while every committed state is in memory), folds each record into its
+ * key's state, and commits the outputs, the cursor and the changed keys' states in one
+ * transaction. A batch's cost follows the keys it touched, not how many the stage holds. With a
+ * timer, firings are batches of their own (see KeyedTimer).
  */
 export class KeyedRunner extends StageRunner {
   private readonly reader = new UpstreamReader(this.deps.store, this.node.name, this.node.inputs);
