@@ -1,6 +1,7 @@
 import { flatMap, groupBy, reduce, streamJoin, transform } from '@sluice/core';
 import type { Auction, Bid, NexmarkEvent } from '../model.ts';
 import { defineQuery } from './query.ts';
+import { auctionsOf, bidsOf } from './streams.ts';
 
 /** A row of q4: a category and the average winning price of its auctions. */
 export interface Q4Row {
@@ -27,8 +28,8 @@ export const q4 = defineQuery<Q4Row>({
   title: 'average price per category',
   columns: ['id', 'final'],
   build: (events) => {
-    const auctions = flatMap('q4.auctions', events, (e) => (e.auction === undefined ? [] : [e.auction]));
-    const bids = flatMap('q4.bids', events, (e) => (e.bid === undefined ? [] : [e.bid]));
+    const auctions = auctionsOf(events, 'q4.auctions');
+    const bids = bidsOf(events, 'q4.bids');
     const pairs = streamJoin('q4.join', auctions, bids, {
       leftKey: (a: Auction) => a.id,
       rightKey: (b: Bid) => b.auction,

@@ -1,6 +1,8 @@
-import { dedupe, flatMap, merge, transform, windowJoin } from '@sluice/core';
+import { dedupe, windowJoin } from '@sluice/core';
 import type { Auction, NexmarkEvent, Person } from '../model.ts';
+import { withLateAsErrors } from './q5.ts';
 import { defineQuery } from './query.ts';
+import { auctionsOf, personsOf } from './streams.ts';
 
 /** A row of q8: a person who opened an auction in the 10 s tumbling window they joined in. */
 export interface Q8Row {
@@ -24,19 +26,16 @@ export const q8 = defineQuery<Q8Row>({
   title: 'monitor new users',
   columns: ['id', 'name', 'starttime', 'endtime'],
   build: (events) => {
-    const people = flatMap('q8.persons', events, (e) => (e.person === undefined ? [] : [e.person]));
-    const auctions = flatMap('q8.auctions', events, (e) => (e.auction === undefined ? [] : [e.auction]));
+    const people = personsOf(events, 'q8.persons');
+    const auctions = auctionsOf(events, 'q8.auctions');
     const pairs = windowJoin('q8.join', people, auctions, {
       leftKey: (p: Person) => p.id,
       rightKey: (a: Auction) => a.seller,
       windowMs: WINDOW,
       combine: (p, _a, w): Q8Row => ({ id: p.id, name: p.name, starttime: w.start, endtime: w.end }),
     });
-    const late = transform('q8.late', pairs.late, (value): never => {
-      throw new Error(`late record: ${JSON.stringify(value)}`);
-    });
     const rows = dedupe('q8.rows', pairs, (r) => `${String(r.id)}:${String(r.starttime)}`, { within: WINDOW });
-    return merge('q8', [rows, late]);
+    return withLateAsErrors('q8', rows, [pairs.late]);
   },
   reference: q8Reference,
 });
