@@ -16,12 +16,13 @@ export function multiset(rows: readonly unknown[]): string[] {
 /**
  * Runs `query` as a flow on LMDB in a fresh temp directory over `events` generated events and
  * checks its rows against the query's reference computation (as multisets) and its columns.
- * Returns the rows, so a test can check more.
+ * `rate` (events per second of event time, default the generator's) lets a few events span
+ * many windows. Returns the rows, so a test can check more.
  */
-export async function checkAgainstReference(query: NexmarkQuery, events: number): Promise<unknown[]> {
+export async function checkAgainstReference(query: NexmarkQuery, events: number, options: { readonly rate?: number } = {}): Promise<unknown[]> {
   const dir = await mkdtemp(join(tmpdir(), `nexmark-${query.name}-`));
   try {
-    const file = await ensureEventsFile(dir, events, DEFAULT_CONFIG);
+    const file = await ensureEventsFile(dir, events, { ...DEFAULT_CONFIG, ...(options.rate === undefined ? {} : { rate: options.rate }) });
     const result = await runQuery(query, { events: file.path, outDir: dir });
     const text = await readFile(result.out, 'utf8');
     const rows = text.split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as Record<string, unknown>);
