@@ -79,4 +79,21 @@ describe('LMDB keyed state: deltas per commit, merged in bulk', () => {
     const some = sorted.slice(0, 50).map(([key]) => key);
     expect(await store.getKeyedMany('s', some)).to.deep.equal(sorted.slice(0, 50).map(([, v]) => v));
   });
+
+  it('scans between commits see each commit: the pending keys stay sorted as commits add to them', async () => {
+    const expected = new Map<string, number>();
+    for (let c = 0; c < 12; c++) {
+      const changes: KeyedChange[] = Array.from({ length: 50 }, (_, i) => ({ key: `w${String(Math.imul(c * 50 + i, 2654435761) % 400)}`, value: c }));
+      if (c % 3 === 2) changes.push({ key: [...expected.keys()][0] ?? 'none' });
+      await commit(store, changes);
+      for (const { key, value } of changes) {
+        if (value === undefined) expected.delete(key);
+        else expected.set(key, value as number);
+      }
+      const before = [...expected.keys()].sort()[Math.floor(expected.size / 2)] ?? '';
+      const scanned = await store.scanKeyed('s', { before, limit: 10_000 });
+      const want = [...expected].filter(([key]) => key < before).sort(([a], [b]) => (a < b ? -1 : 1));
+      expect(scanned.map((e) => [e.key, e.value]), `after commit ${String(c)}`).to.deep.equal(want);
+    }
+  });
 });

@@ -110,7 +110,8 @@ export class KeyedDeltas {
     const n = (pending.numbers.at(-1) ?? 0) + 1;
     this.db.putSync([stage, n], { put, del } satisfies StoredDelta);
     pending.numbers.push(n);
-    pending.sorted = undefined;
+    // A stage that scans every batch (windows, delays) must not sort all its pending keys each time.
+    if (pending.sorted !== undefined) pending.sorted = mergeSorted(pending.sorted, [...encoded.keys()].filter((key) => !pending.entries.has(key)).sort(compareKeys));
     for (const [key, entry] of encoded) pending.entries.set(key, entry);
   }
 
@@ -165,4 +166,16 @@ function firstAfter(keys: readonly string[], after: string): number {
     else hi = mid;
   }
   return lo;
+}
+
+/** Two sorted key lists as one. */
+function mergeSorted(a: readonly string[], b: readonly string[]): string[] {
+  if (b.length === 0) return a as string[];
+  const merged: string[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < a.length && j < b.length) merged.push(compareKeys(a[i] ?? '', b[j] ?? '') <= 0 ? (a[i++] ?? '') : (b[j++] ?? ''));
+  while (i < a.length) merged.push(a[i++] ?? '');
+  while (j < b.length) merged.push(b[j++] ?? '');
+  return merged;
 }
