@@ -15,6 +15,7 @@ export type { DelayStatus, EdgeStatus, FlowStatus, StageStatus } from './status.
 export { delayStatus } from './kinds/delay.ts';
 export { definitionChange, type DefinitionChange, type StoredDefinition } from './recovery.ts';
 export { SYSTEM_JOURNAL, type ActivityEntry, type ActivityRecord, type ActivityType } from './activity.ts';
+export { isDeliveryReceipt, receiptOf, type DeliveryReceipt, type Receipt } from './receipts.ts';
 export {
   inputLag,
   inspectDataDir,

@@ -13,6 +13,7 @@ import {
   type StageNode,
 } from '@sluice/core';
 import { isStageFailure } from './effects/step-tools.ts';
+import { writeReceipts } from './receipts.ts';
 import { settleFailure, type GuardPermit, type StageGuard } from './protection/stage-guard.ts';
 import type { BatchOutput } from './batch-output.ts';
 import { snapshot, StageRunner, type Prepared } from './stage-runner.ts';
@@ -23,6 +24,11 @@ import { UpstreamReader, type Input, type InputBatch, type ReadResult } from './
  * A sink that rewinds to that position on open (the JSON-lines sink truncates) is thereby
  * exactly-once; others are at-least-once. A batch that fails to write is retried one
  * record at a time so that only the failing records go to the error lane.
+ *
+ * Every input gets a receipt in the sink's journal, in the batch's commit (so with its cursor
+ * and position, and surviving a crash exactly as they do): a failed input its error-lane record
+ * (the reason, the input as cause), each run of delivered inputs of one upstream one `control`
+ * record `{ receipt: 'delivered', upstream, from, to, count }` (see receipts.ts).
  */
 export class SinkRunner extends StageRunner {
   private readonly reader = new UpstreamReader(this.deps.store, this.node.name, this.node.inputs);
@@ -86,24 +92,38 @@ export class SinkRunner extends StageRunner {
     await writer?.close?.();
   }
 
+  /** Writes the batch's inputs, then their receipts (failed ones as error-lane records) in input order. */
   private async write(writer: SinkWriter<unknown, unknown>, read: ReadResult, out: BatchOutput): Promise<unknown> {
     const items = itemsOf(read.batches);
+    const failed = new Map<Item, unknown>();
+    const position = await this.writeAll(writer, items, failed);
+    writeReceipts({
+      items,
+      failed,
+      fail: (item, error) => out.fail(error, item.record.payload, item.cause),
+      push: (record) => out.records.push(record),
+      at: this.deps.clock.now(),
+    });
+    return position;
+  }
+
+  private async writeAll(writer: SinkWriter<unknown, unknown>, items: readonly Item[], failed: Map<Item, unknown>): Promise<unknown> {
     try {
-      return await this.deliver(writer, items, out);
+      return await this.deliver(writer, items, failed);
     } catch (batchError) {
       this.rethrowUnlessRecordError(batchError);
       const [only] = items;
       if (items.length === 1 && only !== undefined) {
-        out.fail(batchError, only.record.payload, only.cause);
+        failed.set(only, batchError);
         return undefined;
       }
       let position: unknown;
       for (const item of items) {
         try {
-          position = await this.deliver(writer, [item], out);
+          position = await this.deliver(writer, [item], failed);
         } catch (error) {
           this.rethrowUnlessRecordError(error);
-          out.fail(error, item.record.payload, item.cause);
+          failed.set(item, error);
         }
       }
       return position;
@@ -112,23 +132,23 @@ export class SinkRunner extends StageRunner {
 
   /**
    * One `write` of `items`, with their records, handler contexts (durable effects keyed by each
-   * input) and per-record failures, which go to the error lane once the write returns.
+   * input) and per-record failures, which go to `failed` (then the error lane) once the write returns.
    */
-  private async deliver(writer: SinkWriter<unknown, unknown>, items: readonly Item[], out: BatchOutput): Promise<unknown> {
-    const failed: { readonly item: Item; readonly error: unknown }[] = [];
+  private async deliver(writer: SinkWriter<unknown, unknown>, items: readonly Item[], failed: Map<Item, unknown>): Promise<unknown> {
+    const refused: { readonly item: Item; readonly error: unknown }[] = [];
     const batch: SinkBatch<unknown> = {
       records: items.map((item) => item.record),
       context: (index) => this.tools.context(itemAt(items, index).cause),
-      fail: (index, error) => failed.push({ item: itemAt(items, index), error }),
+      fail: (index, error) => refused.push({ item: itemAt(items, index), error }),
     };
     const values = items.map((item) => item.record.payload);
     const position = this.guard === undefined ? await writer.write(values, batch) : await this.guarded(this.guard, () => writer.write(values, batch));
-    for (const { error } of failed) {
+    for (const { error } of refused) {
       // A refused intermediate commit or a cancel says nothing about the record.
       if (isStageFailure(error)) throw error;
       this.rethrowUnlessRecordError(error);
     }
-    for (const { item, error } of failed) out.fail(error, item.record.payload, item.cause);
+    for (const { item, error } of refused) failed.set(item, error);
     return position;
   }
 
@@ -178,11 +198,13 @@ function isSinkFailure(error: unknown): boolean {
 interface Item {
   readonly record: JournalRecord;
   readonly cause: Lineage;
+  /** The input's cursor key: its receipts name it. */
+  readonly key: string;
 }
 
 function itemsOf(batches: readonly InputBatch[]): Item[] {
   const items: Item[] = [];
-  for (const { input, records } of batches) for (const record of records) items.push({ record, cause: { stage: input.upstream, seq: record.seq } });
+  for (const { input, records } of batches) for (const record of records) items.push({ record, cause: { stage: input.upstream, seq: record.seq }, key: input.key });
   return items;
 }
 
