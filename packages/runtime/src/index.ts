@@ -16,6 +16,8 @@ export { delayStatus } from './kinds/delay.ts';
 export { definitionChange, type DefinitionChange, type StoredDefinition } from './recovery.ts';
 export { SYSTEM_JOURNAL, type ActivityEntry, type ActivityRecord, type ActivityType } from './activity.ts';
 export { isDeliveryReceipt, receiptOf, type DeliveryReceipt, type Receipt } from './receipts.ts';
+export { checkEdges, type CheckedTopology, type EdgeCheckResult, type EdgeReport } from './receipts-check.ts';
+export { EDGES_CHECKED } from './receipts-at-end.ts';
 export {
   inputLag,
   inspectDataDir,

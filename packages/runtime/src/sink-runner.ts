@@ -14,6 +14,7 @@ import {
 } from '@sluice/core';
 import { isStageFailure } from './effects/step-tools.ts';
 import { writeReceipts } from './receipts.ts';
+import { checkAtEnd } from './receipts-at-end.ts';
 import { settleFailure, type GuardPermit, type StageGuard } from './protection/stage-guard.ts';
 import type { BatchOutput } from './batch-output.ts';
 import { snapshot, StageRunner, type Prepared } from './stage-runner.ts';
@@ -28,13 +29,17 @@ import { UpstreamReader, type Input, type InputBatch, type ReadResult } from './
  * Every input gets a receipt in the sink's journal, in the batch's commit (so with its cursor
  * and position, and surviving a crash exactly as they do): a failed input its error-lane record
  * (the reason, the input as cause), each run of delivered inputs of one upstream one `control`
- * record `{ receipt: 'delivered', upstream, from, to, count }` (see receipts.ts).
+ * record `{ receipt: 'delivered', upstream, from, to, count }` (see receipts.ts). Once its EOF
+ * is committed, the sink checks the edges upstream of it and its receipts, and notes the result
+ * in the activity log (`stage.notice` of kind `edges.checked`, a warning for a violation).
  */
 export class SinkRunner extends StageRunner {
   private readonly reader = new UpstreamReader(this.deps.store, this.node.name, this.node.inputs);
   private writer: SinkWriter<unknown, unknown> | undefined;
   private ended = false;
   private guard: StageGuard | undefined;
+  /** The edge check started by the EOF commit; the stage's release waits for it. */
+  private checking: Promise<void> | undefined;
 
   override get inputs(): readonly Input[] {
     return this.reader.inputs;
@@ -72,7 +77,18 @@ export class SinkRunner extends StageRunner {
       out,
       handlerMs: performance.now() - started,
       ends: read.endsNow,
-      onCommitted: this.reader.advancer(read),
+      onCommitted: read.endsNow ? this.ending(this.reader.advancer(read)) : this.reader.advancer(read),
+    };
+  }
+
+  /** After `advance`, checks the edges that ended with this sink (see checkAtEnd); never throws. */
+  private ending(advance: () => void): () => void {
+    return () => {
+      advance();
+      this.checking = checkAtEnd(this.deps.store, this.node).then(({ notice, result }) => {
+        if (result.violations.length > 0) this.log.warn({ violations: result.violations }, `stage "${this.node.name}": ${notice.message}`);
+        this.deps.notice?.(this.node.name, notice);
+      });
     };
   }
 
@@ -87,6 +103,9 @@ export class SinkRunner extends StageRunner {
   }
 
   protected override async release(): Promise<void> {
+    const checking = this.checking;
+    this.checking = undefined;
+    await checking;
     const writer = this.writer;
     this.writer = undefined;
     await writer?.close?.();
