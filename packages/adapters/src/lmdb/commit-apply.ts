@@ -9,6 +9,7 @@ import {
   type CommitResult,
 } from '@sluice/core';
 import { lastKey, type JournalDb } from './journal-range.ts';
+import { chainCommit, type AuditDbs } from './audit-chain.ts';
 import { applyKeyed, type KeyedDbs } from './keyed-state.ts';
 import { toStats, toStored } from './record-codec.ts';
 
@@ -23,6 +24,8 @@ export interface CommitDbs extends KeyedDbs {
   readonly cursors: Database<unknown, CursorKey>;
   readonly state: Database<unknown, string>;
   readonly stats: Database<unknown, string>;
+  /** With the store's `audit` option: every record is hash-chained in the same transaction. */
+  readonly audit?: AuditDbs;
 }
 
 /**
@@ -56,6 +59,7 @@ export function applyCommit(
         stats[record.kind] += 1;
       }
       dbs.stats.putSync(stage, stats);
+      if (dbs.audit !== undefined) chainCommit(dbs.audit, journal, stage, firstSeq, seq);
     }
     for (const [upstream, consumed] of Object.entries(batch.cursors ?? {})) {
       dbs.cursors.putSync([stage, upstream], consumed);

@@ -21,6 +21,7 @@ import { observeBatchCommit, writeFailure } from './write-failure.ts';
 import { KeyedDeltas, type DeltaKey } from './keyed-deltas.ts';
 import { countOf, getKeyed, scanKeyed, type KeyedKey } from './keyed-state.ts';
 import { toStats } from './record-codec.ts';
+import { LmdbAudit, type LmdbAuditOptions } from './audit-checkpoint.ts';
 
 /**
  * When `commit` and `writeMeta` resolve.
@@ -46,6 +47,12 @@ export interface LmdbJournalStoreOptions {
    * (`sluice status`, `journal`, `log`): such a store must only read.
    */
   readonly lock?: boolean;
+  /**
+   * A tamper-evident audit trail: every record is hash-chained in its commit and the chain
+   * heads of all journals are signed with `audit.key` (Ed25519) periodically and at close;
+   * `sluice audit verify` checks them. See {@link LmdbAuditOptions}.
+   */
+  readonly audit?: LmdbAuditOptions;
 }
 
 const DURABILITIES: readonly LmdbDurability[] = ['fsync', 'may-lose-last-commits-on-power-loss'];
@@ -91,15 +98,17 @@ export class LmdbJournalStore implements JournalStore {
   readonly #durableSeq = new Map<string, number>();
   readonly #listeners = new Set<CommitListener>();
   readonly #pending = new Set<Promise<unknown>>();
+  readonly #audit: LmdbAudit | undefined;
   /** The lock while it is being taken: every call waits for it (and rejects if it was refused). */
   #locking: Promise<void> | undefined;
   #lock: DataDirLock | undefined;
   #closed = false;
 
-  private constructor(path: string, durability: LmdbDurability, root: RootDatabase) {
+  private constructor(path: string, durability: LmdbDurability, root: RootDatabase, audit?: LmdbAuditOptions) {
     this.path = path;
     this.durability = durability;
     this.#root = root;
+    this.#audit = audit === undefined ? undefined : new LmdbAudit(root, path, audit);
     const keyed = root.openDB<unknown, KeyedKey>('keyed', {});
     this.#dbs = {
       cursors: root.openDB<unknown, CursorKey>('cursors', {}),
@@ -108,6 +117,7 @@ export class LmdbJournalStore implements JournalStore {
       keyed,
       keyedCounts: root.openDB('keyedCounts', {}),
       deltas: new KeyedDeltas(root.openDB<unknown, DeltaKey>('keyedDeltas', {}), codecOf(keyed), () => this.#pending.size === 0),
+      ...(this.#audit === undefined ? {} : { audit: this.#audit.dbs }),
     };
     this.#meta = root.openDB('meta', {});
     checkFormat(path, root.openDB('store', {}));
@@ -157,7 +167,7 @@ export class LmdbJournalStore implements JournalStore {
     }
     const root = openEnvironment(options.path, durability !== 'fsync');
     try {
-      return new LmdbJournalStore(options.path, durability, root);
+      return new LmdbJournalStore(options.path, durability, root, options.audit);
     } catch (error) {
       void root.close();
       throw toSluiceError(error);
@@ -299,7 +309,12 @@ export class LmdbJournalStore implements JournalStore {
     await Promise.allSettled([...this.#pending, this.#locking]);
     this.#listeners.clear();
     try {
-      await this.#root.close();
+      // The final checkpoint signs every head; a failure still closes the environment.
+      try {
+        await this.#audit?.close();
+      } finally {
+        await this.#root.close();
+      }
     } finally {
       await this.#lock?.release();
     }
@@ -343,6 +358,7 @@ export class LmdbJournalStore implements JournalStore {
     const db = this.#journalDb(batch.stage, true);
     const committing = this.#root.childTransaction(() => applyCommit(this.#dbs, this.#lastSeq, db, batch));
     observeBatchCommit(this.#root);
+    this.#audit?.committed();
     return committing;
   }
 

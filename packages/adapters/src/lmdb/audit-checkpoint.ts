@@ -1,0 +1,113 @@
+import type { KeyObject } from 'node:crypto';
+import type { RootDatabase } from 'lmdb';
+import type { Clock } from '@sluice/core';
+import { checkpointDigest, merkleRoot, sameBytes, ZERO_HASH, type AuditLeaf } from '../audit/audit-hash.ts';
+import { signMessage, toPrivateKey, type AuditPrivateKey } from '../audit/audit-keys.ts';
+import { checkpointMessage } from '../audit/audit-hash.ts';
+import { defaultHeadFile, writeHeadFile } from '../audit/head-file.ts';
+import { openAuditDbs, type AuditDbs, type StoredCheckpoint } from './audit-chain.ts';
+
+/** The `audit` option of the LMDB store: hash-chain every record and sign the chain heads. */
+export interface LmdbAuditOptions {
+  /** The Ed25519 private key that signs checkpoints (a KeyObject or PEM; see `sluice keygen`). */
+  readonly key: AuditPrivateKey;
+  /** Sign a checkpoint after this many commits (default 1000). */
+  readonly everyCommits?: number;
+  /** …or when this much time has passed on `clock` since the last one, at the next commit (default 10000). */
+  readonly everyMs?: number;
+  /** The clock of `everyMs` and of checkpoint times (default the system clock). */
+  readonly clock?: Pick<Clock, 'now'>;
+  /**
+   * Where the copy of the latest signed checkpoint goes (default `<data-dir>.audit-head.json`,
+   * beside the data directory); `false` writes none, and rollback of the data file is then
+   * not detectable.
+   */
+  readonly headFile?: string | false;
+}
+
+const SYSTEM_CLOCK: Pick<Clock, 'now'> = { now: () => Date.now() };
+
+/**
+ * The signing half of the audit trail in one LMDB environment. Commits chain their records
+ * (see `chainCommit`); this signs the heads of all chains as one Merkle root — every
+ * `everyCommits` commits or `everyMs`, and at close — in a checkpoint written in a transaction
+ * of its own, then, once it is durable, copies it to the head file.
+ */
+export class LmdbAudit {
+  /** The audit databases, written by commits. */
+  readonly dbs: AuditDbs;
+  readonly #root: RootDatabase;
+  readonly #key: KeyObject;
+  readonly #everyCommits: number;
+  readonly #everyMs: number;
+  readonly #clock: Pick<Clock, 'now'>;
+  readonly #headFile: string | undefined;
+  readonly #pending = new Set<Promise<unknown>>();
+  #commits = 0;
+  #lastAt: number;
+
+  /** Opens the audit databases; throws SluiceError (CONFIG) when the key is no Ed25519 private key. */
+  constructor(root: RootDatabase, dataDir: string, options: LmdbAuditOptions) {
+    this.#key = toPrivateKey(options.key);
+    this.#root = root;
+    this.dbs = openAuditDbs(root);
+    this.#everyCommits = options.everyCommits ?? 1000;
+    this.#everyMs = options.everyMs ?? 10_000;
+    this.#clock = options.clock ?? SYSTEM_CLOCK;
+    this.#headFile = options.headFile === false ? undefined : (options.headFile ?? defaultHeadFile(dataDir));
+    this.#lastAt = this.#clock.now();
+  }
+
+  /** Called after each commit is queued: queues a checkpoint behind it when one is due. */
+  committed(): void {
+    this.#commits += 1;
+    if (this.#commits < this.#everyCommits && this.#clock.now() - this.#lastAt < this.#everyMs) return;
+    const signing = this.checkpoint().catch(() => {
+      // A failed periodic checkpoint (a full disk) is retried by the next one; close reports its own.
+    });
+    this.#pending.add(signing);
+    void signing.finally(() => this.#pending.delete(signing));
+  }
+
+  /**
+   * Signs the current heads unless the last checkpoint already covers them, durably, then writes
+   * the head file. Resolves with the checkpoint's n (undefined when nothing changed).
+   */
+  async checkpoint(): Promise<number | undefined> {
+    this.#commits = 0;
+    this.#lastAt = this.#clock.now();
+    const at = this.#lastAt;
+    const signed = await this.#root.childTransaction(() => this.#sign(at));
+    if (signed === undefined) return undefined;
+    await this.#root.flushed;
+    if (this.#headFile !== undefined) writeHeadFile(this.#headFile, signed);
+    return signed.n;
+  }
+
+  /** Waits for checkpoints in flight, then signs the final one. */
+  async close(): Promise<void> {
+    await Promise.allSettled([...this.#pending]);
+    await this.checkpoint();
+  }
+
+  /** Inside a write transaction: the heads, their root, and the signed checkpoint put after the last. */
+  #sign(at: number): StoredCheckpoint | undefined {
+    const leaves: AuditLeaf[] = [];
+    for (const { key, value } of this.dbs.heads.getRange()) {
+      const [lastSeq, head] = value as [number, Uint8Array];
+      leaves.push({ journal: key, lastSeq, head });
+    }
+    const root = merkleRoot(leaves);
+    let last: StoredCheckpoint | undefined;
+    for (const { value } of this.dbs.checkpoints.getRange({ reverse: true, limit: 1 })) last = value as StoredCheckpoint;
+    if (last !== undefined && sameBytes(last.root, root)) return undefined;
+    const n = (last?.n ?? 0) + 1;
+    const prev = last === undefined ? ZERO_HASH : checkpointDigest(last);
+    const header = { n, at, prev, root };
+    const signature = signMessage(this.#key, checkpointMessage(header));
+    const sorted = [...leaves].sort((a, b) => (a.journal < b.journal ? -1 : a.journal > b.journal ? 1 : 0));
+    const checkpoint: StoredCheckpoint = { ...header, signature, leaves: sorted.map((l) => [l.journal, l.lastSeq, l.head] as const) };
+    this.dbs.checkpoints.putSync(n, checkpoint);
+    return checkpoint;
+  }
+}
