@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { createMemoryJournalStore, flow, FlowDefinitionError, sink, source, streamJoin, type ErrorPayload } from '@sluice/core';
+import { createMemoryJournalStore, flow, FlowDefinitionError, sink, source, streamJoin, type CommitBatch, type ErrorPayload, type JournalStore } from '@sluice/core';
 import { run } from '@sluice/runtime';
 import { collect, items, live } from './support/handlers.ts';
 
@@ -44,8 +44,9 @@ describe('streamJoin (regular keyed join)', () => {
     await handle.done;
     // The seller's arrival pairs with the stored auctions in their arrival order.
     expect(out).to.deep.equal(['ann:10', 'ann:11', 'bob:12', 'ann:13']);
-    expect(await store.countKeyed('q3'), 'l:1, l:2, r:1, r:2, r:3').to.equal(5);
-    expect(await store.getKeyed('q3', 'r:1')).to.deep.equal([{ id: 10, seller: 1 }, { id: 11, seller: 1 }, { id: 13, seller: 1 }]);
+    expect(await store.countKeyed('q3'), 'a count and a chunk for each of l:1, l:2, r:1, r:2, r:3').to.equal(10);
+    expect(await store.getKeyed('q3', 'r:1')).to.equal(3);
+    expect(await store.getKeyed('q3', 'R:00000000:1')).to.deep.equal([{ id: 10, seller: 1 }, { id: 11, seller: 1 }, { id: 13, seller: 1 }]);
   });
 
   it('pairs many with many, each arrival with the stored other side in its arrival order', async () => {
@@ -137,12 +138,19 @@ describe('streamJoin (regular keyed join)', () => {
     lefts.push({ k: 'a', t: 1000 });
     rights.push({ k: 'a', t: 1500 }, { k: 'a', t: 2500 });
     while ((await store.cursor('j', 'r')) < 2 || (await store.cursor('j', 'l')) < 1) await tick();
-    expect(await store.countKeyed('j'), 'l:a, r:a and an index entry each of 3 expiries').to.equal(5);
+    expect(await store.countKeyed('j'), 'l:a, r:a with a chunk each, and an index entry each of 3 expiries').to.equal(7);
     // Both inputs move to 10 s: the watermark (their minimum) passes 2.5 s + 1 s.
     lefts.push({ k: 'b', t: 10_000 });
     rights.push({ k: 'c', t: 10_000 });
-    while ((await store.countKeyed('j')) !== 4) await tick();
-    expect((await store.scanKeyed('j', { limit: 10 })).map((e) => e.key)).to.deep.equal(['l:b', 'r:c', `x:${'11000'.padStart(16, '0')}:0:b`, `x:${'11000'.padStart(16, '0')}:1:c`]);
+    while ((await store.countKeyed('j')) !== 6) await tick();
+    expect((await store.scanKeyed('j', { limit: 10 })).map((e) => e.key)).to.deep.equal([
+      'L:00000000:b',
+      'R:00000000:c',
+      'l:b',
+      'r:c',
+      `x:${'11000'.padStart(16, '0')}:0:b`,
+      `x:${'11000'.padStart(16, '0')}:1:c`,
+    ]);
     rights.push({ k: 'b', t: 10_500 }, { k: 'a', t: 10_000 });
     lefts.end();
     rights.end();
@@ -157,6 +165,34 @@ describe('streamJoin (regular keyed join)', () => {
     expect(summary.stages['j']?.errors).to.equal(2);
     const [error] = (await store.read('j', 0, 10)).filter((r) => r.kind === 'error').map((r) => r.payload as ErrorPayload);
     expect(error?.message).to.match(/^stream join "j": record #1 has no event time/);
+  });
+
+  it('stores a hot key\'s records in chunks: an append writes its last chunk, not the whole list', async () => {
+    const inner = createMemoryJournalStore();
+    let largest = 0;
+    const store: JournalStore = {
+      ...inner,
+      commit: (batch: CommitBatch) => {
+        if (batch.stage === 'j') for (const { value } of batch.keyed ?? []) if (Array.isArray(value)) largest = Math.max(largest, value.length);
+        return inner.commit(batch);
+      },
+    };
+    const rights = Array.from({ length: 700 }, (_, m) => ({ k: 'hot', m }));
+    const lefts = fed<{ k: string; n: number }>();
+    const out: string[] = [];
+    const joined = streamJoin('j', source('l', lefts.handler), source('r', items(rights), { batchSize: 50 }), {
+      leftKey: (l) => l.k,
+      rightKey: (r) => r.k,
+      combine: (l, r) => `${String(l.n)}-${String(r.m)}`,
+    }, { batchSize: 50 });
+    const handle = run(flow('join', [sink('out', joined, collect(out))]), { store });
+    while ((await inner.cursor('j', 'r')) < 700) await tick();
+    lefts.push({ k: 'hot', n: 1 });
+    lefts.end();
+    await handle.done;
+    expect(out).to.deep.equal(rights.map((r) => `1-${String(r.m)}`));
+    expect(await inner.getKeyed('j', 'r:hot')).to.equal(700);
+    expect(largest, 'no value written holds more than a chunk').to.equal(128);
   });
 
   it('fails at definition for the same upstream twice, naming the stage', () => {

@@ -12,6 +12,7 @@ import { StageRunner, type Prepared } from '../stage-runner.ts';
 import { UpstreamReader, type Input, type ReadResult } from '../upstream-reader.ts';
 import { JoinCache, joinTimeOf, missingKeys } from './join-cache.ts';
 import { expireStored, expiryOf, type Stored } from './stream-join-expiry.ts';
+import { SideLists } from './stream-join-lists.ts';
 import { registerStageRunner } from './registry.ts';
 
 /** Keyed-state entries (one per side and key) kept in memory: up to twice this many. */
@@ -28,16 +29,13 @@ interface Arrival {
   readonly record: JournalRecord;
 }
 
-/** The state entry of `side`'s records with join key `key`: `l:key` or `r:key`. */
-export const entryOf = (side: 0 | 1, key: string): string => `${side === 0 ? 'l' : 'r'}:${key}`;
-
 /**
  * Runs a stream join: per batch, reads the stored records of the batch's keys on both sides not
  * in memory (one store call), then for each arrival in read order emits `combine` with every
  * stored record of the other side with its key (in their arrival order; with `within`, those
- * close enough in event time) and appends the arrival to its own side. The changed per-key lists
- * commit with the outputs and cursors, so a pair is emitted exactly once whichever side comes
- * first, across crashes too. With `within`, each stored record also has an entry in an index by
+ * close enough in event time) and appends the arrival to its own side. The lists are stored in
+ * chunks (see SideLists); the changed chunks and counts commit with the outputs and cursors, so
+ * a pair is emitted exactly once whichever side comes first, across crashes too. With `within`, each stored record also has an entry in an index by
  * expiry time, and the records the watermark has passed are deleted in the same commit.
  */
 export class StreamJoinRunner extends StageRunner {
@@ -69,27 +67,24 @@ export class StreamJoinRunner extends StageRunner {
     const started = performance.now();
     const out = this.output();
     const arrivals = this.arrivals(read, out);
-    await this.fetch(arrivals.flatMap(({ key }) => (key === undefined ? [] : [entryOf(0, key), entryOf(1, key)])));
-    const changed = new Map<string, unknown[] | undefined>();
+    const lists = new SideLists(this.cache, (entries) => this.fetch(entries));
+    await lists.load(arrivals.flatMap(({ key }) => (key === undefined ? [] : [key])));
     for (const arrival of arrivals) {
       this.eventTime.observe(arrival.input, arrival.record);
       // A pair carries the time of the record that completed it.
       out.from(arrival.record.time, this.eventTime.current());
-      if (arrival.key !== undefined) this.join(arrival.side, arrival.key, arrival, changed, out);
+      if (arrival.key !== undefined) this.join(arrival.side, arrival.key, arrival, lists, out);
     }
     this.eventTime.afterRead(read);
     const watermark = this.eventTime.current();
     const { within } = this.spec;
-    if (within !== undefined && watermark !== undefined) {
-      const stage = { store: this.deps.store, name: this.node.name, fetch: (entries: string[]) => this.fetch(entries) };
-      await expireStored(stage, watermark, changed, (entry) => this.listOf(entry, changed), within);
-    }
+    if (within !== undefined && watermark !== undefined) await expireStored({ store: this.deps.store, name: this.node.name }, watermark, within, lists);
     if (read.endsNow) {
       out.from(undefined, watermark);
       out.eof();
       this.ended = true;
     }
-    const keyed: KeyedChange[] = [...changed].map(([key, value]) => (value === undefined ? { key } : { key, value }));
+    const keyed: KeyedChange[] = lists.changes();
     const advance = this.reader.advancer(read);
     return {
       batch: { stage: this.node.name, records: out.records, cursors: read.cursors, ...(keyed.length === 0 ? {} : { keyed }) },
@@ -99,7 +94,7 @@ export class StreamJoinRunner extends StageRunner {
       ends: read.endsNow,
       onCommitted: () => {
         advance();
-        for (const [entry, list] of changed) this.cache.set(entry, list);
+        lists.commit();
       },
     };
   }
@@ -139,9 +134,9 @@ export class StreamJoinRunner extends StageRunner {
   }
 
   /** Emits the arrival with each stored record of the other side (close enough, with `within`), then stores it. */
-  private join(side: 0 | 1, key: string, { value, time, cause }: Arrival, changed: Map<string, unknown[] | undefined>, out: BatchOutput): void {
+  private join(side: 0 | 1, key: string, { value, time, cause }: Arrival, lists: SideLists, out: BatchOutput): void {
     const { within } = this.spec;
-    for (const item of this.listOf(entryOf(side === 0 ? 1 : 0, key), changed)) {
+    for (const item of lists.each(side === 0 ? 1 : 0, key)) {
       let stored = item;
       if (within !== undefined) {
         const { v, t } = item as Stored;
@@ -155,21 +150,12 @@ export class StreamJoinRunner extends StageRunner {
         out.fail(error, { left, right }, cause);
       }
     }
-    const entry = entryOf(side, key);
-    // Copied once per batch: the committed list in memory must not change before its commit.
-    let own = changed.get(entry);
-    if (own === undefined) changed.set(entry, (own = [...this.listOf(entry, changed)]));
     if (within === undefined || time === undefined) {
-      own.push(value);
+      lists.append(side, key, value);
       return;
     }
-    own.push({ v: value, t: time } satisfies Stored);
-    changed.set(expiryOf(time + within, side, key), [side]);
-  }
-
-  /** The records stored under `entry`: this batch's list, else the committed one. */
-  private listOf(entry: string, changed: ReadonlyMap<string, unknown[] | undefined>): readonly unknown[] {
-    return (changed.has(entry) ? changed.get(entry) : (this.cache.get(entry) as unknown[] | undefined)) ?? [];
+    lists.append(side, key, { v: value, t: time } satisfies Stored);
+    lists.set(expiryOf(time + within, side, key), 1);
   }
 }
 
