@@ -18,6 +18,8 @@ export interface EdgeReport {
   readonly upstreamLast: number;
   /** For a sink's input: inputs read (data records of its port up to the cursor) and their receipts. */
   readonly receipts?: { readonly inputs: number; readonly delivered: number; readonly failed: number };
+  /** The violations found on this edge (also in the result's list). */
+  readonly violations: readonly string[];
 }
 
 /** What {@link checkEdges} found: every edge checked and one sentence per violation. */
@@ -44,20 +46,21 @@ export async function checkEdges(
   for (const node of topology) {
     if (node.inputs.length === 0 || (options.stages !== undefined && !options.stages.has(node.name))) continue;
     const ended = options.runEnded === true || (await lastRecord(store, node.name))?.kind === 'eof';
-    const found = node.kind === 'sink' ? await sinkReceipts(store, node.name) : undefined;
+    const sunk = node.kind === 'sink' ? await sinkReceipts(store, node.name) : undefined;
     for (const input of node.inputs) {
       const { upstream } = parseInputKey(input);
       const cursor = await store.cursor(node.name, input);
       const upstreamLast = await store.lastSeq(upstream);
+      const found: string[] = [];
       if (ended && cursor !== upstreamLast) {
-        violations.push(
+        found.push(
           `edge "${input}" → "${node.name}": the run ended with "${node.name}" at seq ${String(cursor)} of "${upstream}", which ends at seq ${String(upstreamLast)}` +
             (cursor < upstreamLast ? `: ${String(upstreamLast - cursor)} records written upstream were never read` : ''),
         );
       }
-      const edge: EdgeReport = { consumer: node.name, input, cursor, upstreamLast };
-      if (found === undefined) edges.push(edge);
-      else edges.push({ ...edge, receipts: await checkReceipts(store, { sink: node.name, input, cursor, found, violations }) });
+      const receipts = sunk === undefined ? undefined : await checkReceipts(store, { sink: node.name, input, cursor, found: sunk, violations: found });
+      edges.push({ consumer: node.name, input, cursor, upstreamLast, ...(receipts === undefined ? {} : { receipts }), violations: found });
+      violations.push(...found);
     }
   }
   return { edges, violations };

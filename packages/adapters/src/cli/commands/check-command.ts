@@ -2,6 +2,7 @@ import { parseCommandArgs } from '../args.ts';
 import { checkDataDir, described, type JournalCheck } from '../check-data-dir.ts';
 import type { Command } from '../command.ts';
 import { openDataDir } from '../data-dir.ts';
+import { checkDataDirEdges, type EdgeFindings } from '../edge-check.ts';
 import { terminalSafe } from '../safe-text.ts';
 
 const USAGE = `usage: sluice check <data-dir>
@@ -12,6 +13,12 @@ record, and that the record counts the store keeps match the records; for every 
 each input cursor points within its upstream journal and that its state can be read. Prints
 "ok" and the counts per journal, or one "problem:" line per problem naming the journal (or
 stage) and the seq, then a summary.
+
+Then, when the journals are intact, it checks every edge of the flow: that everything written
+upstream was read downstream (a consumer that ended, or every consumer once the last run
+completed, has its cursor at its upstream's last seq), and that every input a sink read has
+exactly one receipt in the sink's journal (delivered, or failed with the reason). An "ok edge"
+line per edge, a "problem:" line per violation.
 
 Debian's stock mdb_stat and mdb_dump cannot read a data directory (lmdb-js bundles a newer
 LMDB data format than they read): use this command instead. It only reads, but run it while
@@ -34,8 +41,11 @@ export const checkCommand: Command = {
     }
     const dir = await openDataDir(positionals[0] ?? '');
     let checks: JournalCheck[];
+    let edges: EdgeFindings | undefined;
     try {
       checks = await checkDataDir(dir);
+      // Edge contracts mean nothing over broken journals: those are fixed first.
+      if (checks.every((c) => c.problems.length === 0)) edges = await checkDataDirEdges(dir);
     } finally {
       await dir.store.close();
     }
@@ -45,6 +55,17 @@ export const checkCommand: Command = {
       for (const problem of check.problems) console.log(terminalSafe(`problem: ${problem}`));
     }
     const bad = checks.filter((c) => c.problems.length > 0);
+    if (edges === undefined) console.log('edges: not checked (the journals have problems)');
+    else {
+      for (const line of edges.ok) console.log(terminalSafe(line));
+      for (const violation of edges.violations) console.log(terminalSafe(`problem: ${violation}`));
+      console.log(edges.summary);
+    }
+    if (bad.length === 0 && edges !== undefined && edges.violations.length > 0) {
+      const count = edges.violations.length;
+      console.error(terminalSafe(`sluice: ${dir.path}: ${String(count)} edge contract violation${count === 1 ? '' : 's'}`));
+      return 1;
+    }
     if (bad.length === 0) {
       console.log(healthy(dir.path, checks));
       return 0;
