@@ -94,6 +94,26 @@ export {
   type LmdbDurability,
   type LmdbJournalStoreOptions,
 } from './lmdb/lmdb-journal-store.ts';
+export type { LmdbAuditOptions } from './lmdb/audit-checkpoint.ts';
+export { openAuditSource, type LmdbAuditSource } from './lmdb/audit-reader.ts';
+export {
+  generateAuditKeyPair,
+  readPrivateKey,
+  readPublicKey,
+  type AuditKeyPair,
+  type AuditPrivateKey,
+} from './audit/audit-keys.ts';
+export type { AuditSource, SignedCheckpoint } from './audit/audit-source.ts';
+export {
+  verifyAudit,
+  type AuditReport,
+  type AuditStatus,
+  type UnsignedTail,
+  type VerifyAuditOptions,
+} from './audit/verify-audit.ts';
+export type { AuditFinding, TamperKind } from './audit/verify-chain.ts';
+export { bundleSource, exportBundle, type AuditBundle, type BundleJournal } from './audit/audit-bundle.ts';
+export { defaultHeadFile, readHeadFile } from './audit/head-file.ts';
 export { PromMetrics, type PromMetricsOptions } from './metrics/prom-metrics.ts';
 export { startOpsServer, type OpsServer, type OpsServerOptions } from './http/ops-server.ts';
 export type { Health } from './http/health.ts';

@@ -11,13 +11,25 @@ export interface AuditFixture {
   readonly dir: string;
   readonly dataDir: string;
   readonly keys: AuditKeyPair;
+  /** Removes the data directory and its head file (what a bundle must do without). */
+  cleanupData(): Promise<void>;
   cleanup(): Promise<void>;
 }
 
 /** A fresh temp directory and key pair. */
 export async function auditFixture(): Promise<AuditFixture> {
   const dir = await mkdtemp(join(tmpdir(), 'sluice-audit-'));
-  return { dir, dataDir: join(dir, 'data'), keys: generateAuditKeyPair(), cleanup: () => rm(dir, { recursive: true, force: true }) };
+  const dataDir = join(dir, 'data');
+  return {
+    dir,
+    dataDir,
+    keys: generateAuditKeyPair(),
+    cleanupData: async () => {
+      await rm(dataDir, { recursive: true, force: true });
+      await rm(`${dataDir}.audit-head.json`, { force: true });
+    },
+    cleanup: () => rm(dir, { recursive: true, force: true }),
+  };
 }
 
 function data(from: number, count: number, cause?: string): Envelope[] {

@@ -51,6 +51,7 @@ export interface VerifyAuditOptions {
 export function verifyAudit(source: AuditSource, options: VerifyAuditOptions): AuditReport {
   const findings: AuditFinding[] = [];
   const checkpoints = source.checkpoints();
+  if (checkpoints.length === 0 && !hasChain(source)) return unverifiable(source);
   const valid = checkCheckpoints(checkpoints, options.publicKey, findings);
   const leafSeqs = seqsOfLeaves(valid);
   const walks = new Map<string, ChainWalk>();
@@ -76,6 +77,19 @@ export function verifyAudit(source: AuditSource, options: VerifyAuditOptions): A
     unsigned: unsignedTails(walks, last),
     headChecked,
   };
+}
+
+/** Whether any journal has a chain entry: without one and without checkpoints, audit never ran. */
+function hasChain(source: AuditSource): boolean {
+  for (const journal of source.journals()) {
+    for (const _ of source.chainSeqs(journal)) return true;
+  }
+  return false;
+}
+
+function unverifiable(source: AuditSource): AuditReport {
+  const base = { findings: [], records: 0, checkpoints: 0, unsigned: [], headChecked: false };
+  return { status: 'unverifiable', journals: source.journals().length, ...base };
 }
 
 /** The checkpoints whose signature, chain link and root verify, up to the first that does not. */

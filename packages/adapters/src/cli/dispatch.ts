@@ -46,6 +46,16 @@ const COMMANDS: readonly CommandEntry[] = [
     summary: 'print the effective configuration of a flow file and where each value comes from',
     load: async () => (await import('./commands/config-command.ts')).configCommand,
   },
+  {
+    name: 'audit',
+    summary: 'verify or export the signed audit trail of a data directory: audit verify|export <data-dir>',
+    load: async () => (await import('./commands/audit-command.ts')).auditCommand,
+  },
+  {
+    name: 'keygen',
+    summary: 'write an Ed25519 key pair for the audit trail: keygen --out <prefix>',
+    load: async () => (await import('./commands/keygen-command.ts')).keygenCommand,
+  },
 ];
 
 /** The root help. */
