@@ -18,6 +18,8 @@ export { SYSTEM_JOURNAL, type ActivityEntry, type ActivityRecord, type ActivityT
 export { isDeliveryReceipt, receiptOf, type DeliveryReceipt, type Receipt } from './receipts.ts';
 export { checkEdges, type CheckedTopology, type EdgeCheckResult, type EdgeReport } from './receipts-check.ts';
 export { EDGES_CHECKED } from './receipts-at-end.ts';
+export { traceRecord, type Trace, type TraceOptions, type TraceOrigin, type TracedRecord, type TraceStep } from './receipts-trace.ts';
+export type { Search } from './receipts-search.ts';
 export {
   inputLag,
   inspectDataDir,
