@@ -33,7 +33,8 @@ const HELP = `usage: pnpm bench [--quick] [--json FILE] [options]
                        1, 10, 100, 1,000 records per batch, in-process and over local HTTP,
                        beside direct calls; requests = httpSource under 64 autocannon
                        clients beside a bare node:http server; keyed = a count per key at
-                       100, 10k, 100k and 1M distinct keys
+                       100, 10k, 100k and 1M distinct keys; audit = the 3-stage flow
+                       without and with the signed audit trail (and its verification)
   --nexmark            the NEXMark part alone (like --suite nexmark): per query, the Sluice
                        flow on LMDB and plain JS over an in-memory array, against Flink
   --nexmark-events N   events per NEXMark query (default 1000000, --quick 100000)

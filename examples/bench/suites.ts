@@ -1,3 +1,5 @@
+import type { AuditResult } from './audit-scenario.ts';
+import { aggregateAudit, auditPlan, auditTable, runAuditSuite, type AuditPlan, type AuditRow } from './audit-suite.ts';
 import { effectsNote, effectsTable } from './effects-report.ts';
 import type { EffectsResult } from './effects-scenario.ts';
 import { EFFECT_BATCHES, aggregateEffects, runEffectsSuite, type EffectsPlan, type EffectsRow } from './effects-suite.ts';
@@ -10,7 +12,7 @@ import { aggregateNexmark, nexmarkTable, type NexmarkRow } from './nexmark-repor
 import { nexmarkPlan, runNexmarkSuite, type NexmarkPlan, type NexmarkRun } from './nexmark-suite.ts';
 
 /** The parts of `pnpm bench`: the stage-loop flows against raw LMDB and RxJS, durable effects, the request API. */
-export const SUITES = ['flows', 'effects', 'requests', 'keyed', 'nexmark'] as const;
+export const SUITES = ['flows', 'effects', 'requests', 'keyed', 'nexmark', 'audit'] as const;
 
 /** One part of {@link SUITES}. */
 export type Suite = (typeof SUITES)[number];
@@ -21,6 +23,7 @@ export interface IssueTenReport {
   readonly requests?: { readonly plan: IngestPlan; readonly rows: readonly IngestRow[]; readonly runs: readonly IngestResult[] };
   readonly keyed?: { readonly plan: KeyedPlan; readonly rows: readonly KeyedRow[]; readonly runs: readonly KeyedResult[] };
   readonly nexmark?: { readonly plan: NexmarkPlan; readonly rows: readonly NexmarkRow[]; readonly runs: readonly NexmarkRun[] };
+  readonly audit?: { readonly plan: AuditPlan; readonly rows: readonly AuditRow[]; readonly runs: readonly AuditResult[] };
 }
 
 /** How the effects and request-API parts run. */
@@ -73,6 +76,14 @@ export async function runIssueTenSuites(options: SuiteOptions): Promise<IssueTen
     const rows = aggregateNexmark(runs);
     console.log(`\n${nexmarkTable(rows)}\n\nSluice / Flink counts both cores of this machine: ours ÷ (2 × Flink's per-core figure).`);
     report.nexmark = { plan, rows, runs };
+  }
+  if (options.suites.includes('audit')) {
+    const plan = auditPlan(options.quick, options.dir, options.reps);
+    console.log(`\naudit trail: the ${String(plan.stages)}-stage flow, ${String(plan.records)} records on LMDB (fsync per commit), without and with audit (SHA-256 chain per record, Ed25519 checkpoints)`);
+    const runs = await runAuditSuite(plan, options.extraArgs, log);
+    const rows = aggregateAudit(runs);
+    console.log(`\n${auditTable(rows)}`);
+    report.audit = { plan, rows, runs };
   }
   return report;
 }
