@@ -38,8 +38,13 @@ const COMMANDS: readonly CommandEntry[] = [
   },
   {
     name: 'check',
-    summary: 'check the integrity of a data directory: journals, counts, cursors (mdb_stat cannot read it)',
+    summary: 'check the integrity of a data directory: journals, counts, cursors, edges, receipts (mdb_stat cannot read it)',
     load: async () => (await import('./commands/check-command.ts')).checkCommand,
+  },
+  {
+    name: 'trace',
+    summary: 'print a record\'s lineage back to its source input and forward to its receipts: trace <data-dir> <stage>#<seq>',
+    load: async () => (await import('./commands/trace-command.ts')).traceCommand,
   },
   {
     name: 'config',
