@@ -16,6 +16,7 @@ import {
 import type { StageEvent } from '@sluice/fsm';
 import { BatchOutput } from './batch-output.ts';
 import { EventTimeTracker } from './event-time.ts';
+import { withReadLog } from './read-log.ts';
 import type { Input } from './upstream-reader.ts';
 import { Waker, type PollBackoff } from './waker.ts';
 import { IntermediateLog } from './kinds/intermediates.ts';
@@ -295,7 +296,7 @@ export abstract class StageRunner {
   private commit(prepared: Prepared): Promise<void> {
     const { inCount, handlerMs, onCommitted } = prepared;
     const sample = { in: inCount, out: prepared.out.data, errors: prepared.out.errors, handlerMs };
-    const marked = this.withWatermark(prepared.batch);
+    const marked = withReadLog(this.node, this.withWatermark(prepared.batch), this.deps.clock.now());
     const write = (): Promise<void> => {
       const side = this.steps.cursorAfter((upstream) => this.committedCursor(upstream, marked.cursors));
       const batch = side === undefined ? marked : { ...marked, cursors: { ...marked.cursors, [this.steps.journal]: side } };
