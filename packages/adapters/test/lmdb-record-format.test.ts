@@ -30,7 +30,7 @@ describe('LMDB record format', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  it('reads format-1 records, upgrades the store to format 2 and appends after them', async () => {
+  it('reads format-1 records, upgrades the store to format 3 and appends after them', async () => {
     await raw(dir, (env) => {
       env.openDB('store', {}).putSync('format', 1);
       const journal = env.openDB<unknown, number>('j:a', {});
@@ -49,7 +49,17 @@ describe('LMDB record format', () => {
     expect(await store.read('b', 0, 10)).to.deep.equal([{ seq: 1, kind: 'data', at: 4, payload: [1, 2] }]);
     await store.close();
     store = undefined;
-    expect(await raw(dir, (env) => env.openDB('store', {}).get('format'))).to.equal(2);
+    expect(await raw(dir, (env) => env.openDB('store', {}).get('format'))).to.equal(3);
+  });
+
+  it('upgrades a format-2 store to format 3 (event time in records, keyed-state deltas) and refuses a newer one', async () => {
+    await raw(dir, (env) => env.openDB('store', {}).putSync('format', 2));
+    store = LmdbJournalStore.open({ path: dir });
+    await store.close();
+    store = undefined;
+    expect(await raw(dir, (env) => env.openDB('store', {}).get('format'))).to.equal(3);
+    await raw(dir, (env) => env.openDB('store', {}).putSync('format', 4));
+    expect(() => LmdbJournalStore.open({ path: dir })).to.throw(/has format 4; this version reads formats 1, 2 and 3/);
   });
 
   it('round-trips a route output without lineage', async () => {

@@ -5,9 +5,12 @@ import { checkDataDirectory } from './data-file-check.ts';
 /** Named databases at most per environment: the journals plus a handful of internal ones. */
 const MAX_DBS = 1000;
 const FORMAT_KEY = 'format';
-/** 2: journal records are msgpack arrays (see record-codec.ts); 1: objects, still read. */
-const FORMAT = 2;
-const READABLE_FORMATS: readonly unknown[] = [1, 2];
+/**
+ * 1: records as objects; 2: as msgpack arrays (see record-codec.ts); 3: records may carry event time and a watermark (an 8-slot form) and keyed state may be held
+ * in pending deltas; a version that knows only 2 would misread both, so it must refuse the store.
+ */
+const FORMAT = 3;
+const READABLE_FORMATS: readonly unknown[] = [1, 2, 3];
 
 /** LMDB's return codes for a file that is not, or no longer, a readable environment. */
 const CORRUPTION_CODES: ReadonlySet<unknown> = new Set([
@@ -47,8 +50,8 @@ export function openEnvironment(path: string, mayLoseLastCommits: boolean): Root
 }
 
 /**
- * Records the on-disk format on first open and upgrades format 1 to 2 (format-1 records stay
- * readable; new ones are written in format 2, so an older version must refuse the store);
+ * Records the on-disk format on first open and upgrades an older one to the current (older records
+ * stay readable; new ones are written in the current format, so an older version must refuse the store);
  * throws SluiceError (CONFIG) on a format this version cannot read.
  */
 export function checkFormat(path: string, store: Database<unknown, string>): void {
@@ -58,7 +61,7 @@ export function checkFormat(path: string, store: Database<unknown, string>): voi
   } else if (format !== FORMAT) {
     throw new SluiceError(
       ErrorCode.Config,
-      `journal store ${path} has format ${JSON.stringify(format)}; this version reads formats ${READABLE_FORMATS.join(' and ')}`,
+      `journal store ${path} has format ${JSON.stringify(format)}; this version reads formats ${READABLE_FORMATS.slice(0, -1).join(', ')} and ${String(READABLE_FORMATS.at(-1))}`,
     );
   }
 }
