@@ -7,6 +7,7 @@ import { chainHash } from '../src/audit/audit-hash.ts';
 import { defaultHeadFile, readHeadFile } from '../src/audit/head-file.ts';
 import { verifyAudit, type AuditReport } from '../src/audit/verify-audit.ts';
 import { openAuditSource } from '../src/lmdb/audit-reader.ts';
+import { LmdbJournalStore } from '../src/lmdb/lmdb-journal-store.ts';
 import { auditFixture, copyDataFile, tamper, writeAudited, type AuditFixture } from './audit-fixture.ts';
 
 async function verify(fixture: AuditFixture): Promise<AuditReport> {
@@ -43,6 +44,19 @@ describe('audit trail on LMDB: verify', () => {
     expect(report.checkpoints).to.be.greaterThan(1);
     expect(report.unsigned).to.deep.equal([]);
     expect(report.headChecked).to.equal(true);
+  });
+
+  it('reads back what was committed, as a store without audit does (records stored as the bytes chained)', async () => {
+    await writeAudited(fixture, 2);
+    const store = LmdbJournalStore.open({ path: fixture.dataDir, lock: false });
+    try {
+      const out = await store.read('out', 0, 100);
+      expect(out.map((r) => [r.seq, r.kind, r.payload, r.cause])).to.deep.equal(
+        [1, 2, 3, 4, 5, 6].map((n) => [n, 'data', { n, text: `record ${n}` }, { stage: 'src', seq: n }]),
+      );
+    } finally {
+      await store.close();
+    }
   });
 
   it('names a record whose payload byte was changed', async () => {

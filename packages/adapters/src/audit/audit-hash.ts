@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, hash } from 'node:crypto';
 
 /** The hash before a journal's first record: 32 zero bytes. */
 export const ZERO_HASH: Uint8Array = new Uint8Array(32);
@@ -27,7 +27,35 @@ function lengthPrefixed(text: string): Buffer {
  * makes a record moved to another place or journal fail its link even with the same bytes.
  */
 export function chainHash(prev: Uint8Array, journal: string, seq: number, bytes: Uint8Array): Buffer {
-  return createHash('sha256').update(prev).update(lengthPrefixed(journal)).update(u64(seq)).update(bytes).digest();
+  return chainLink(lengthPrefixed(journal))(prev, seq, bytes);
+}
+
+/**
+ * {@link chainHash} for one journal, its name encoded once: what a commit uses per record.
+ * The input is laid out in one scratch buffer for node:crypto's one-shot `hash`, which costs
+ * about a third less per small record than a `createHash` object.
+ */
+export function chainLink(journalPrefix: Buffer): (prev: Uint8Array, seq: number, bytes: Uint8Array) => Buffer {
+  let scratch = Buffer.alloc(32 + journalPrefix.length + 8 + 256);
+  journalPrefix.copy(scratch, 32);
+  const seqAt = 32 + journalPrefix.length;
+  const bytesAt = seqAt + 8;
+  return (prev, seq, bytes) => {
+    if (scratch.length < bytesAt + bytes.length) {
+      const grown = Buffer.alloc(2 * (bytesAt + bytes.length));
+      scratch.copy(grown, 0, 0, bytesAt);
+      scratch = grown;
+    }
+    scratch.set(prev, 0);
+    scratch.writeBigUInt64BE(BigInt(seq), seqAt);
+    scratch.set(bytes, bytesAt);
+    return hash('sha256', scratch.subarray(0, bytesAt + bytes.length), 'buffer');
+  };
+}
+
+/** A journal name as {@link chainLink} takes it. */
+export function journalPrefix(journal: string): Buffer {
+  return lengthPrefixed(journal);
 }
 
 /** One leaf of a checkpoint: a journal's last chained seq and the chain hash there. */

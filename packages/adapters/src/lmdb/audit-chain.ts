@@ -1,5 +1,5 @@
-import type { Database, RootDatabase } from 'lmdb';
-import { chainHash, ZERO_HASH } from '../audit/audit-hash.ts';
+import { asBinary, type Binary, type Database, type RootDatabase } from 'lmdb';
+import { chainLink, journalPrefix, ZERO_HASH } from '../audit/audit-hash.ts';
 import type { SignedCheckpoint } from '../audit/audit-source.ts';
 import type { JournalDb } from './journal-range.ts';
 
@@ -31,21 +31,46 @@ export function openAuditDbs(root: RootDatabase): AuditDbs {
   };
 }
 
+/** lmdb-js's value encoder of a database (on every database; its typings leave it out). */
+interface Encoder {
+  encode(value: unknown): Buffer;
+}
+
 /**
- * Extends `stage`'s hash chain over the records `firstSeq…lastSeq` just put in `journal`, and
- * its head; must run inside the commit's write transaction, so the chain commits with the
- * records or not at all. Hashes the bytes LMDB holds (read back), so what is chained is exactly
- * what a verifier reads. A journal whose earlier records were written without audit chains on
- * from the zero hash: the verifier reports those records as unchained.
+ * The hash chain of one commit of `stage`: each record is encoded here, hashed, and put as
+ * those very bytes (lmdb-js `asBinary`), so what is chained is exactly what a verifier reads,
+ * with no read-back. Runs inside the commit's write transaction: the chain entries and the head
+ * commit with the records or not at all. A journal whose earlier records were written without
+ * audit chains on from the zero hash: the verifier reports those records as unchained.
  */
-export function chainCommit(audit: AuditDbs, journal: JournalDb, stage: string, firstSeq: number, lastSeq: number): void {
-  if (lastSeq < firstSeq) return;
-  let prev: Uint8Array = (firstSeq > 1 ? audit.chain.getBinary([stage, firstSeq - 1]) : undefined) ?? ZERO_HASH;
-  for (let seq = firstSeq; seq <= lastSeq; seq += 1) {
-    const bytes = journal.getBinary(seq);
-    if (bytes === undefined) throw new Error(`audit: journal "${stage}" seq ${seq} is not there to chain`);
-    prev = chainHash(prev, stage, seq, bytes);
-    audit.chain.putSync([stage, seq], prev as Buffer);
+export class ChainWriter {
+  readonly #audit: AuditDbs;
+  readonly #stage: string;
+  readonly #encoder: Encoder;
+  readonly #link: (prev: Uint8Array, seq: number, bytes: Uint8Array) => Buffer;
+  #prev: Uint8Array;
+  #lastSeq = 0;
+
+  constructor(audit: AuditDbs, journal: JournalDb, stage: string, firstSeq: number) {
+    this.#audit = audit;
+    this.#stage = stage;
+    this.#encoder = (journal as unknown as { encoder: Encoder }).encoder;
+    this.#link = chainLink(journalPrefix(stage));
+    this.#prev = (firstSeq > 1 ? audit.chain.getBinary([stage, firstSeq - 1]) : undefined) ?? ZERO_HASH;
   }
-  audit.heads.putSync(stage, [lastSeq, prev]);
+
+  /** The value to put at `seq` for `stored`: its encoded bytes, chained. */
+  link(seq: number, stored: unknown): Binary {
+    // The encoder reuses its buffer: the bytes are hashed and put before the next encode.
+    const bytes = this.#encoder.encode(stored);
+    this.#prev = this.#link(this.#prev, seq, bytes);
+    this.#audit.chain.putSync([this.#stage, seq], this.#prev as Buffer);
+    this.#lastSeq = seq;
+    return asBinary(bytes);
+  }
+
+  /** Writes the journal's new head (nothing when no record was linked). */
+  finish(): void {
+    if (this.#lastSeq > 0) this.#audit.heads.putSync(this.#stage, [this.#lastSeq, this.#prev]);
+  }
 }

@@ -29,7 +29,7 @@ const SYSTEM_CLOCK: Pick<Clock, 'now'> = { now: () => Date.now() };
 
 /**
  * The signing half of the audit trail in one LMDB environment. Commits chain their records
- * (see `chainCommit`); this signs the heads of all chains as one Merkle root — every
+ * (see `ChainWriter`); this signs the heads of all chains as one Merkle root — every
  * `everyCommits` commits or `everyMs`, and at close — in a checkpoint written in a transaction
  * of its own, then, once it is durable, copies it to the head file.
  */

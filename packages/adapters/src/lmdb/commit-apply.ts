@@ -9,7 +9,7 @@ import {
   type CommitResult,
 } from '@sluice/core';
 import { lastKey, type JournalDb } from './journal-range.ts';
-import { chainCommit, type AuditDbs } from './audit-chain.ts';
+import { ChainWriter, type AuditDbs } from './audit-chain.ts';
 import { applyKeyed, type KeyedDbs } from './keyed-state.ts';
 import { toStats, toStored } from './record-codec.ts';
 
@@ -47,9 +47,11 @@ export function applyCommit(
     let seq = firstSeq - 1;
     if (batch.records.length > 0) {
       const stats = toStats(stage, dbs.stats.get(stage));
+      const chain = dbs.audit === undefined ? undefined : new ChainWriter(dbs.audit, journal, stage, firstSeq);
       for (const record of batch.records) {
         seq += 1;
-        const appended = journal.putSync(seq, toStored(record, stage), APPEND) as unknown;
+        const stored = toStored(record, stage);
+        const appended = journal.putSync(seq, chain === undefined ? stored : chain.link(seq, stored), APPEND) as unknown;
         if (appended === false) {
           throw new JournalCorruptError(`journal "${stage}": seq ${seq} is already taken`, {
             stage,
@@ -59,7 +61,7 @@ export function applyCommit(
         stats[record.kind] += 1;
       }
       dbs.stats.putSync(stage, stats);
-      if (dbs.audit !== undefined) chainCommit(dbs.audit, journal, stage, firstSeq, seq);
+      chain?.finish();
     }
     for (const [upstream, consumed] of Object.entries(batch.cursors ?? {})) {
       dbs.cursors.putSync([stage, upstream], consumed);
