@@ -22,7 +22,7 @@ export async function checkAtEnd(store: JournalStore, sink: StageNode): Promise<
   const receipts = edges.reduce((n, e) => n + (e.receipts?.inputs ?? 0), 0);
   const message =
     violations.length === 0
-      ? `edges checked: ${String(edges.length)} edges read to their end, ${String(receipts)} inputs of "${sink.name}" with one receipt each`
+      ? `edges checked: ${String(edges.length)} edge${edges.length === 1 ? '' : 's'} read to their end, ${String(receipts)} input${receipts === 1 ? '' : 's'} of "${sink.name}" with one receipt each`
       : `edges checked: ${String(violations.length)} violation${violations.length === 1 ? '' : 's'}: ${violations.join('; ')}`;
   const notice: StageNotice = { kind: EDGES_CHECKED, message, details: { edges: edges.length, receipts, violations } };
   return { notice, result };

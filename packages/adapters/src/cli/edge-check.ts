@@ -43,5 +43,5 @@ function okLine(edge: EdgeReport): string {
   const read = `ok  edge ${edge.input} → ${edge.consumer}  read ${String(edge.cursor)}/${String(edge.upstreamLast)}`;
   const r = edge.receipts;
   if (r === undefined) return read;
-  return `${read}; ${String(r.inputs)} inputs, ${String(r.delivered)} delivered, ${String(r.failed)} failed, one receipt each`;
+  return `${read}; ${String(r.inputs)} input${r.inputs === 1 ? '' : 's'}, ${String(r.delivered)} delivered, ${String(r.failed)} failed, one receipt each`;
 }

@@ -1,4 +1,4 @@
-import { ErrorCode, SluiceError, type ErrorPayload, type JournalRecord } from '@sluice/core';
+import { ErrorCode, parseInputKey, SluiceError, type ErrorPayload, type JournalRecord } from '@sluice/core';
 import { isDeliveryReceipt, traceRecord, type Search, type Trace, type TraceOrigin, type TracedRecord, type TraceStep } from '@sluice/runtime';
 import { parseCommandArgs } from '../args.ts';
 import type { Command } from '../command.ts';
@@ -12,7 +12,7 @@ Prints the lineage of one journal record: the record, then "back:" each record i
 following its cause through the journals to where it entered the flow (a source's input) or to
 a record with no cause (a result made from many inputs: a window's, a keyed or stateful
 stage's at EOF), then "forward:" every record it led to, stage by stage, down to the sinks'
-receipts ("receipt delivered <upstream>#<from>..<to>": the sink delivered those inputs; a
+receipts ("receipt delivered <upstream>#<from>..<to> (n inputs)": the sink delivered those; a
 failed input's receipt is the sink's error-lane record, with the reason).
 
 The forward search is a binary search by cause seq in the consumers whose outputs are in
@@ -97,8 +97,11 @@ function label(record: JournalRecord): string {
 function payloadText(record: JournalRecord): string {
   const { payload } = record;
   if (record.kind === 'control' && isDeliveryReceipt(payload)) {
-    const { from, to, count, upstream } = payload;
-    return `delivered ${upstream}#${String(from)}..${String(to)} (${String(count)} input${count === 1 ? '' : 's'})`;
+    const { from, to, count } = payload;
+    const { upstream, port } = parseInputKey(payload.upstream);
+    const range = from === to ? `${upstream}#${String(from)}` : `${upstream}#${String(from)}..${String(to)}`;
+    const of = port === undefined ? '' : ` of port ${String(port)}`;
+    return `delivered ${range} (${String(count)} input${count === 1 ? '' : 's'}${of})`;
   }
   if (record.kind === 'error') {
     const error = payload as Partial<ErrorPayload>;
