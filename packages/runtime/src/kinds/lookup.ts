@@ -1,7 +1,8 @@
 import { checkKeyedKey, ErrorCode, lookupKind, TerminalError, type KeyedChange, type LookupSpec, type StageNode } from '@sluice/core';
 import { StageRunner, type Prepared } from '../stage-runner.ts';
 import { UpstreamReader, type Input, type ReadResult } from '../upstream-reader.ts';
-import { JoinCache, missingKeys } from './join-cache.ts';
+import { missingKeys } from './join-cache.ts';
+import { KeyCache } from './key-cache.ts';
 import { registerStageRunner } from './registry.ts';
 
 /** Reference rows kept in memory: up to twice this many. */
@@ -18,7 +19,7 @@ export class LookupRunner extends StageRunner {
   private readonly spec = (this.node as StageNode<LookupSpec>).spec;
   private readonly stream = new UpstreamReader(this.deps.store, this.node.name, this.node.inputs.slice(0, 1));
   private readonly reference = new UpstreamReader(this.deps.store, this.node.name, this.node.inputs.slice(1, 2));
-  private readonly rows = new JoinCache(CACHE_KEYS);
+  private readonly rows = new KeyCache(CACHE_KEYS);
   private ended = false;
   /** True once the reference's EOF is committed: the stage enriches. */
   private loaded = false;

@@ -1,5 +1,5 @@
 import type { KeyedChange } from '@sluice/core';
-import type { JoinCache } from './join-cache.ts';
+import type { KeyCache } from './key-cache.ts';
 
 /** Records per chunk of a side's list: an append rewrites one chunk, never a hot key's whole list. */
 const CHUNK = 128;
@@ -22,7 +22,7 @@ export class SideLists {
   private readonly changed = new Map<string, unknown>();
 
   constructor(
-    private readonly cache: JoinCache,
+    private readonly cache: KeyCache,
     private readonly fetch: (entries: readonly string[]) => Promise<void>,
   ) {}
 

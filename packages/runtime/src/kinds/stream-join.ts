@@ -10,7 +10,8 @@ import {
 import type { BatchOutput } from '../batch-output.ts';
 import { StageRunner, type Prepared } from '../stage-runner.ts';
 import { UpstreamReader, type Input, type ReadResult } from '../upstream-reader.ts';
-import { JoinCache, joinTimeOf, missingKeys } from './join-cache.ts';
+import { joinTimeOf, missingKeys } from './join-cache.ts';
+import { KeyCache } from './key-cache.ts';
 import { expireStored, expiryOf, type Stored } from './stream-join-expiry.ts';
 import { SideLists } from './stream-join-lists.ts';
 import { registerStageRunner } from './registry.ts';
@@ -41,7 +42,7 @@ interface Arrival {
 export class StreamJoinRunner extends StageRunner {
   private readonly spec = (this.node as StageNode<StreamJoinSpec>).spec;
   private readonly reader = new UpstreamReader(this.deps.store, this.node.name, this.node.inputs);
-  private readonly cache = new JoinCache(CACHE_KEYS);
+  private readonly cache = new KeyCache(CACHE_KEYS);
   private ended = false;
 
   override get inputs(): readonly Input[] {

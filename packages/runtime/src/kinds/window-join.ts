@@ -11,7 +11,8 @@ import {
 import type { BatchOutput } from '../batch-output.ts';
 import { StageRunner, type Prepared } from '../stage-runner.ts';
 import { UpstreamReader, type Input, type ReadResult } from '../upstream-reader.ts';
-import { JoinCache, joinTimeOf, missingKeys, padTime } from './join-cache.ts';
+import { joinTimeOf, missingKeys, padTime } from './join-cache.ts';
+import { KeyCache } from './key-cache.ts';
 import { registerStageRunner } from './registry.ts';
 
 /** Buffers (one per window, side and key) kept in memory: up to twice this many. */
@@ -43,7 +44,7 @@ interface Arrival {
 export class WindowJoinRunner extends StageRunner {
   private readonly spec = (this.node as StageNode<WindowJoinSpec>).spec;
   private readonly reader = new UpstreamReader(this.deps.store, this.node.name, this.node.inputs);
-  private readonly cache = new JoinCache(CACHE_KEYS);
+  private readonly cache = new KeyCache(CACHE_KEYS);
   private ended = false;
   /** Buffers of windows starting below this are deleted (committed); undefined after a start. */
   private closedBelow: number | undefined;
