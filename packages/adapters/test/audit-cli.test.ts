@@ -41,7 +41,7 @@ describe('sluice audit and keygen', () => {
     const clean = await sluice(['audit', 'verify', fixture.dataDir, '--key', pub]);
     expect(clean.stderr).to.equal('');
     expect(clean.code).to.equal(0);
-    expect(clean.stdout).to.match(/^verified: .*: \d+ journals, \d+ records, \d+ signed checkpoints/m);
+    expect(clean.stdout).to.match(/^verified: .*: \d+ journals, \d+ records, \d+ signed checkpoints?/m);
     await tamper(fixture.dataDir, (journal) => {
       const db = journal('double');
       const bytes = Buffer.from(db.getBinary(20) ?? Buffer.alloc(0));

@@ -82,7 +82,7 @@ async function runAudit(argv: readonly string[]): Promise<number> {
   const publicKey = readPublicKey(keyFile);
   const bundleFile = stringFlag(flags, 'bundle');
   if (bundleFile !== undefined) {
-    const { source, head } = bundleSource(JSON.parse(readFileSync(bundleFile, 'utf8')) as unknown, bundleFile);
+    const { source, head } = bundleSource(readBundle(bundleFile), bundleFile);
     const report = verifyAudit(source, { publicKey, ...(head === undefined ? {} : { head }) });
     return print(report, bundleFile, undefined);
   }
@@ -91,6 +91,14 @@ async function runAudit(argv: readonly string[]): Promise<number> {
   const head = readHeadFile(headFile);
   const report = await withSource(dir, (source) => verifyAudit(source, { publicKey, ...(head === undefined ? {} : { head }) }));
   return print(report, dir, head === undefined ? headFile : undefined);
+}
+
+function readBundle(file: string): unknown {
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as unknown;
+  } catch (error) {
+    throw new Error(`audit: cannot read bundle ${file}: ${errorMessage(error)}`, { cause: error });
+  }
 }
 
 async function withSource<T>(dataDir: string, use: (source: AuditSource) => T): Promise<T> {
@@ -114,7 +122,7 @@ async function exportTo(dataDir: string, out: string | undefined): Promise<numbe
   if (file !== out) mkdirSync(out, { recursive: true });
   writeFileSync(file, JSON.stringify(bundle) + '\n');
   const records = bundle.journals.reduce((sum, j) => sum + j.records.length, 0);
-  console.log(`wrote ${file}: ${bundle.journals.length} journals, ${records} records, ${bundle.checkpoints.length} signed checkpoints`);
+  console.log(`wrote ${file}: ${plural(bundle.journals.length, 'journal')}, ${plural(records, 'record')}, ${plural(bundle.checkpoints.length, 'signed checkpoint')}`);
   return 0;
 }
 
@@ -142,6 +150,11 @@ function print(report: AuditReport, what: string, missingHead: string | undefine
   if (missingHead !== undefined) console.log(terminalSafe(`note: no head file at ${missingHead}: a data file replaced with an older copy cannot be detected`));
   const last = report.lastCheckpoint;
   const when = last === undefined ? '' : ` (last #${last.n} at ${new Date(last.at).toISOString()})`;
-  console.log(terminalSafe(`verified: ${what}: ${report.journals} journals, ${report.records} records, ${report.checkpoints} signed checkpoints${when}`));
+  const counts = `${plural(report.journals, 'journal')}, ${plural(report.records, 'record')}, ${plural(report.checkpoints, 'signed checkpoint')}`;
+  console.log(terminalSafe(`verified: ${what}: ${counts}${when}`));
   return EXIT.verified;
+}
+
+function plural(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
 }
