@@ -1,11 +1,12 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { errorMessage, silentLogger, type Logger } from '@sluice/core';
+import { errorMessage, silentLogger, type JournalStore, type Logger } from '@sluice/core';
 import type { PipelineHandle } from '@sluice/runtime';
 import type { PromMetrics } from '../metrics/prom-metrics.ts';
 import { EventStreams, SSE_HEARTBEAT_MS } from './events.ts';
 import { HttpError, sendError } from './respond.ts';
 import { opsRoutes, type Route } from './routes.ts';
+import { findRoute } from './web-routes.ts';
 
 /** Options of {@link listenOpsServer}: where to listen, before the flow is known. */
 export interface OpsListenOptions {
@@ -25,6 +26,8 @@ export interface OpsServed {
   readonly handle: PipelineHandle;
   /** The metrics `/metrics` serves; without them `/metrics` answers 404. */
   readonly metrics?: PromMetrics;
+  /** The flow's store: the web view's record endpoints read it (without it they answer 404). */
+  readonly store?: JournalStore;
 }
 
 /** Options of {@link startOpsServer}. */
@@ -93,8 +96,8 @@ export async function listenOpsServer(options: OpsListenOptions = {}): Promise<L
   return {
     port,
     url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
-    serve: ({ handle, metrics }) => {
-      routes = opsRoutes({ handle, metrics, streams });
+    serve: ({ handle, metrics, store }) => {
+      routes = opsRoutes({ handle, metrics, streams, store });
     },
     close: () =>
       (closing ??= new Promise<void>((resolve, reject) => {
@@ -105,7 +108,11 @@ export async function listenOpsServer(options: OpsListenOptions = {}): Promise<L
   };
 }
 
-async function dispatch(
+/**
+ * Answers one request from `routes` (exact paths, and keys ending in `/` for the paths under
+ * them): 404 or 405 for no route, an HttpError's status, 500 for anything else.
+ */
+export async function dispatch(
   routes: ReadonlyMap<string, Route>,
   req: IncomingMessage,
   res: ServerResponse,
@@ -114,7 +121,7 @@ async function dispatch(
   const method = req.method ?? 'GET';
   const path = (req.url ?? '/').split('?')[0] ?? '/';
   try {
-    const route = routes.get(path);
+    const route = findRoute(routes, path);
     if (route === undefined) {
       throw new HttpError(404, `no route ${path}; routes: ${[...routes.keys()].join(', ')}`);
     }

@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { JournalStore } from '@sluice/core';
 import type { PipelineHandle } from '@sluice/runtime';
 import type { PromMetrics } from '../metrics/prom-metrics.ts';
 import { serveControl } from './control.ts';
@@ -6,6 +7,9 @@ import type { EventStreams } from './events.ts';
 import { serveFlow } from './flow.ts';
 import { serveHealth } from './health.ts';
 import { serveMetrics } from './metrics-route.ts';
+import { countersInterval, streamCounters } from './web-counters.ts';
+import { webRoutes } from './web-routes.ts';
+import { liveWebSource } from './web-source.ts';
 
 /** One path of the ops server: the methods it takes and what answers them. */
 export interface Route {
@@ -18,6 +22,8 @@ export interface RouteContext {
   readonly handle: PipelineHandle;
   readonly metrics: PromMetrics | undefined;
   readonly streams: EventStreams;
+  /** The flow's store, for the web view's record endpoints (without it they answer 404). */
+  readonly store?: JournalStore | undefined;
 }
 
 const READ = ['GET', 'HEAD'] as const;
@@ -32,7 +38,7 @@ function resumeAfter(req: IncomingMessage): number | undefined {
 }
 
 /** The ops server's routes by path. */
-export function opsRoutes({ handle, metrics, streams }: RouteContext): ReadonlyMap<string, Route> {
+export function opsRoutes({ handle, metrics, streams, store }: RouteContext): ReadonlyMap<string, Route> {
   return new Map<string, Route>([
     ['/metrics', { methods: READ, serve: (_req, res) => serveMetrics(res, metrics) }],
     ['/health', { methods: READ, serve: (_req, res) => serveHealth(res, handle, 'both') }],
@@ -40,6 +46,14 @@ export function opsRoutes({ handle, metrics, streams }: RouteContext): ReadonlyM
     ['/health/ready', { methods: READ, serve: (_req, res) => serveHealth(res, handle, 'ready') }],
     ['/flow', { methods: READ, serve: (_req, res) => serveFlow(res, handle) }],
     ['/control', { methods: ['POST'], serve: (req, res) => serveControl(req, res, handle) }],
-    ['/events', { methods: ['GET'], serve: (req, res) => streams.serve(res, handle, resumeAfter(req)) }],
+    ['/events', { methods: ['GET'], serve: (req, res) => serveEvents(req, res, { handle, streams }) }],
+    ...webRoutes(liveWebSource(handle.flow, store)),
   ]);
+}
+
+/** `GET /events`, with periodic `counters` frames for the web view when asked with `?counters=<ms>`. */
+function serveEvents(req: IncomingMessage, res: ServerResponse, { handle, streams }: Pick<RouteContext, 'handle' | 'streams'>): void {
+  streams.serve(res, handle, resumeAfter(req));
+  const everyMs = countersInterval(req);
+  if (everyMs !== undefined) streamCounters(res, handle, everyMs);
 }
