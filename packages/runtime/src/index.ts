@@ -46,3 +46,7 @@ export { StageRunner, type Prepared, type RunnerDeps } from './stage-runner.ts';
 export { TokenBucket, type RateLimitSettings } from './protection/token-bucket.ts';
 export { StageGuard, type GuardPermit } from './protection/stage-guard.ts';
 export type { CircuitStatus } from './protection/circuit-breaker.ts';
+export { replay } from './replay/replay.ts';
+export type { ReplayDifference, ReplayOptions, ReplayReport } from './replay/replay-report.ts';
+export { REPLAY_UNRECORDED, ReplayUnrecordedError, type ReplayMode } from './replay/replay-mode.ts';
+export type { ReadLog } from './read-log.ts';

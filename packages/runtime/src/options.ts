@@ -1,5 +1,6 @@
 import type { Clock, JournalStore, Logger, Metrics, StageOptions } from '@sluice/core';
 import type { InspectionObserver } from '@sluice/fsm';
+import type { ReplayMode } from './replay/replay-mode.ts';
 
 /** Options of {@link run}. Only `store` is required. */
 export interface RunOptions {
@@ -47,6 +48,12 @@ export interface RunOptions {
   readonly pid?: number;
   /** Runs once the run has ended, whatever the outcome, before the handle settles (e.g. close the store). */
   readonly afterEnd?: () => Promise<void>;
+  /**
+   * Replay mode (what `replay()` runs with): an effect or command is answered from the effects
+   * journal and never called; one with no recorded outcome fails its record with
+   * REPLAY_UNRECORDED. An object also hears of each effect recalled.
+   */
+  readonly replay?: boolean | ReplayMode;
 }
 
 /** Per-stage figures at the end of a run. */

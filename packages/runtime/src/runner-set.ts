@@ -1,6 +1,7 @@
 import { FlowDefinitionError, type Flow, type StageNode } from '@sluice/core';
 import type { StageEvent } from '@sluice/fsm';
 import type { RunOptions } from './options.ts';
+import { replayClock } from './replay/replay-mode.ts';
 import { createRunner } from './runners.ts';
 import type { RunnerDeps, StageRunner } from './stage-runner.ts';
 
@@ -26,8 +27,11 @@ export function createRunnerSet(flow: Flow, options: RunOptions, shared: SharedD
     for (const edge of node.inputs) consumers.set(edge.from.name, [...(consumers.get(edge.from.name) ?? []), node.name]);
   }
   const runners = new Map<string, StageRunner>();
+  const { replay } = options;
   const deps: Omit<RunnerDeps, 'batchSize' | 'retry'> = {
     ...shared,
+    // Replay mode reaches the stages' effect scopes with their clock (see replayClock).
+    ...(replay === undefined || replay === false ? {} : { clock: replayClock(shared.clock, replay === true ? {} : replay) }),
     consumersOf: (stage) => consumers.get(stage) ?? [],
     leadOver: (stage, seq) => {
       let slowest = Infinity;

@@ -1,4 +1,27 @@
-import { formatInputKey, type Edge, type JournalRecord, type JournalStore } from '@sluice/core';
+import { formatInputKey, lastRecord, type Edge, type JournalRecord, type JournalStore } from '@sluice/core';
+import type { ReadLog } from './read-log.ts';
+
+/**
+ * The batches a stage with several inputs is to read, in order: a replay's copy of the original
+ * run's read log, so a merge or join interleaves its inputs exactly as the original did.
+ */
+export interface ReadPlan {
+  /** The next batch's reads, or undefined past the plan's end (reads go round-robin again). */
+  peek(): Promise<ReadLog | undefined>;
+  /** Moves past the batch `peek` returned. */
+  advance(): void;
+  /** Back to the plan's start (after `load`, batches at or before the cursors are skipped). */
+  rewind(): void;
+}
+
+/** Read plans by store: set by `replay()` for the store it replays into, for that run only. */
+const plans = new WeakMap<JournalStore, (stage: string) => ReadPlan | undefined>();
+
+/** Makes the readers over `store` of a stage with several inputs follow its plan; returns the undo. */
+export function followReadPlans(store: JournalStore, planOf: (stage: string) => ReadPlan | undefined): () => void {
+  plans.set(store, planOf);
+  return () => plans.delete(store);
+}
 
 /** One input of a stage: an upstream journal, the port read, and the durable cursor. */
 export interface Input {
@@ -56,6 +79,9 @@ export class UpstreamReader {
   readonly inputs: readonly Input[];
   private readonly positions: ReadPosition[];
   private turn = 0;
+  /** In a replay, the original's read log to follow. */
+  private readonly plan: ReadPlan | undefined;
+  private planFollowed = true;
 
   constructor(
     private readonly store: JournalStore,
@@ -71,6 +97,7 @@ export class UpstreamReader {
       ended: false,
     }));
     this.positions = this.inputs.map(() => ({ next: 0, ended: false }));
+    this.plan = this.inputs.length > 1 ? plans.get(store)?.(stage) : undefined;
   }
 
   /**
@@ -87,6 +114,7 @@ export class UpstreamReader {
       }
       this.positions[i] = { next: input.cursor, ended: input.ended };
     }
+    this.plan?.rewind();
   }
 
   /**
@@ -95,6 +123,8 @@ export class UpstreamReader {
    * read; the returned cursors are the positions to commit with the batch.
    */
   async read(limit: number): Promise<ReadResult> {
+    const planned = this.plan === undefined || !this.planFollowed ? undefined : await this.readPlanned(this.plan);
+    if (planned !== undefined) return planned;
     const batches: InputBatch[] = [];
     const cursors: Record<string, number> = {};
     const ended: Input[] = [];
@@ -127,6 +157,66 @@ export class UpstreamReader {
     this.turn = (this.turn + 1) % Math.max(1, count);
     const endsNow = this.positions.every((p) => p.ended);
     return { batches, count: taken, cursors, ended, endsNow, moved, marks };
+  }
+
+  /**
+   * The plan's next batch: each input it names read up to the cursor it names, in its order; an
+   * empty read while an upstream has not got that far yet. Undefined past the plan's end.
+   */
+  private async readPlanned(plan: ReadPlan): Promise<ReadResult | undefined> {
+    let log = await plan.peek();
+    // After a restart, the batches already committed.
+    while (log !== undefined && log.read.every(([key, upTo]) => upTo <= (this.positionOf(key)?.next ?? Infinity))) {
+      plan.advance();
+      log = await plan.peek();
+    }
+    if (log === undefined) return undefined;
+    const steps = log.read.map(([key, upTo]) => ({ at: this.inputs.findIndex((i) => i.key === key), upTo }));
+    for (const { at, upTo } of steps) {
+      const input = this.inputs[at];
+      if (input === undefined) return undefined; // not this stage's log: follow nothing
+      if ((await this.store.lastSeq(input.upstream)) >= upTo) continue;
+      // An upstream that ended short of the plan (its code changed) can never follow it: round-robin then.
+      if ((await lastRecord(this.store, input.upstream))?.kind === 'eof') {
+        this.planFollowed = false;
+        return undefined;
+      }
+      return { batches: [], count: 0, cursors: {}, ended: [], endsNow: false, moved: false, marks: [] };
+    }
+    plan.advance();
+    const batches: InputBatch[] = [];
+    const cursors: Record<string, number> = {};
+    const ended: Input[] = [];
+    const marks: { input: Input; watermark: number }[] = [];
+    let taken = 0;
+    for (const { at, upTo } of steps) {
+      const input = this.inputs[at];
+      const position = this.positions[at];
+      if (input === undefined || position === undefined || position.next >= upTo) continue;
+      const records: JournalRecord[] = [];
+      while (position.next + records.length < upTo) {
+        const page = await this.store.read(input.upstream, position.next + records.length, upTo - position.next - records.length);
+        if (page.length === 0) break;
+        records.push(...page);
+      }
+      const watermark = lastWatermark(records);
+      if (watermark !== undefined) marks.push({ input, watermark });
+      const data = dataOf(records, input.port);
+      if (data.length > 0) batches.push({ input, records: data });
+      taken += data.length;
+      position.next = upTo;
+      if (records.some((r) => r.kind === 'eof')) {
+        position.ended = true;
+        ended.push(input);
+      }
+      cursors[input.key] = upTo;
+    }
+    const endsNow = this.positions.every((p) => p.ended);
+    return { batches, count: taken, cursors, ended, endsNow, moved: true, marks };
+  }
+
+  private positionOf(key: string): ReadPosition | undefined {
+    return this.positions[this.inputs.findIndex((i) => i.key === key)];
   }
 
   /**

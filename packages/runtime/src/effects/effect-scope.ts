@@ -14,6 +14,7 @@ import {
   type Logger,
 } from '@sluice/core';
 import type { Intermediates } from '../kinds/intermediates.ts';
+import { ReplayUnrecordedError, replayModeOf } from '../replay/replay-mode.ts';
 import { retryDelay } from '../retry.ts';
 
 /** An effect's intent, as journaled before the call. */
@@ -120,7 +121,15 @@ export class EffectScope implements HandlerContext {
     const { steps, stage } = this.deps;
     const key = options.key ?? `${stage}:${this.input.stage}#${String(this.input.seq)}:${name}:${String(n)}`;
     const outcome = (await steps.recall(this.input, 2 * n + 1)) as Outcome | undefined;
-    if (outcome !== undefined) return this.replay(name, n, outcome) as T;
+    const replaying = replayModeOf(this.deps.clock);
+    if (outcome !== undefined) {
+      replaying?.recalled?.(stage, name);
+      return this.replay(name, n, outcome) as T;
+    }
+    // A replay never reaches the world: no outcome on record (an intent alone included) is not called.
+    if (replaying !== undefined) {
+      throw new ReplayUnrecordedError(`effect "${name}" of ${this.where()} has no recorded outcome: a replay does not call it`, { stage });
+    }
     const intent = (await steps.recall(this.input, 2 * n)) as Intent | undefined;
     if (intent === undefined) {
       await steps.commit(this.input, 2 * n, { effect: name, phase: 'intent', key } satisfies Intent);

@@ -1,5 +1,6 @@
 import type { Clock, HandlerContext, Lineage, Logger } from '@sluice/core';
 import type { IntermediateEntry, Intermediates } from '../kinds/intermediates.ts';
+import { replayModeOf } from '../replay/replay-mode.ts';
 import { EffectScope, type EffectDeps, type UnknownOutcome } from './effect-scope.ts';
 
 /**
@@ -25,6 +26,14 @@ export interface StepTools extends Intermediates {
   readonly log: Logger;
   /** The stage's signal now (aborted on a cancel or a failure; a restart replaces it). */
   readonly signal: AbortSignal;
+  /**
+   * True in a replay (`RunOptions.replay`): a kind with its own calls (a command) must not make
+   * them; it serves the recorded outcome (and says so with `recalled`) or fails the record with a
+   * ReplayUnrecordedError.
+   */
+  readonly replay: boolean;
+  /** Counts a call of this stage answered from its journal in a replay (a no-op in a live run). */
+  recalled(effect: string): void;
 }
 
 /** The step tools of a stage over its intermediate log. */
@@ -58,6 +67,8 @@ export function stepTools(deps: EffectDeps): StepTools {
     get signal() {
       return deps.signal();
     },
+    replay: replayModeOf(deps.clock) !== undefined,
+    recalled: (effect) => replayModeOf(deps.clock)?.recalled?.(deps.stage, effect),
   };
 }
 
@@ -76,6 +87,8 @@ export function callTools(tools: StepTools, signal: AbortSignal): StepTools {
     clock: tools.clock,
     log: tools.log,
     signal,
+    replay: tools.replay,
+    recalled: (effect) => tools.recalled(effect),
   };
 }
 
