@@ -146,6 +146,14 @@ describe('audit trail on LMDB: verify', () => {
     expect(first(await verify(fixture))).to.deep.equal({ kind: 'rolled-back', journal: 'out', seq: 7 });
   });
 
+  it('catches the audit databases dropped altogether through the head file', async () => {
+    await writeAudited(fixture, 2);
+    await tamper(fixture.dataDir, (_journal, root) => {
+      for (const name of ['auditChain', 'auditHeads', 'auditCheckpoints']) root.openDB(name, {}).dropSync();
+    });
+    expect(first(await verify(fixture))).to.deep.equal({ kind: 'rolled-back' });
+  });
+
   it('refuses a signature by another key', async () => {
     await writeAudited(fixture, 1);
     const other = await auditFixture();

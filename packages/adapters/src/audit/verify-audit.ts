@@ -51,7 +51,7 @@ export interface VerifyAuditOptions {
 export function verifyAudit(source: AuditSource, options: VerifyAuditOptions): AuditReport {
   const findings: AuditFinding[] = [];
   const checkpoints = source.checkpoints();
-  if (checkpoints.length === 0 && !hasChain(source)) return unverifiable(source);
+  if (checkpoints.length === 0 && !hasChain(source)) return options.head === undefined ? unverifiable(source) : removed(source, options.head);
   const valid = checkCheckpoints(checkpoints, options.publicKey, findings);
   const leafSeqs = seqsOfLeaves(valid);
   const walks = new Map<string, ChainWalk>();
@@ -85,6 +85,12 @@ function hasChain(source: AuditSource): boolean {
     for (const _ of source.chainSeqs(journal)) return true;
   }
   return false;
+}
+
+/** No audit data, yet the head file signed a checkpoint: the trail was removed or the file replaced. */
+function removed(source: AuditSource, head: SignedCheckpoint): AuditReport {
+  const message = `the data holds no audit data, but the head file signed checkpoint ${head.n}: the audit trail was removed, or the data file replaced by one written without audit`;
+  return { ...unverifiable(source), status: 'tampered', findings: [{ kind: 'rolled-back', message }], headChecked: true };
 }
 
 function unverifiable(source: AuditSource): AuditReport {
