@@ -88,6 +88,22 @@ describe('audit trail on LMDB: verify', () => {
     expect(first(await verify(fixture))).to.deep.equal({ kind: 'removed', journal: 'src', seq: 3 });
   });
 
+  it('names a record inserted with the later ones renumbered, and one appended without a chain entry', async () => {
+    await writeAudited(fixture, 2);
+    await tamper(fixture.dataDir, (journal) => {
+      const db = journal('src');
+      for (let seq = 6; seq >= 3; seq -= 1) db.putSync(seq + 1, db.getBinary(seq) ?? Buffer.alloc(0));
+      db.putSync(3, db.getBinary(1) ?? Buffer.alloc(0));
+      const out = journal('out');
+      out.putSync(7, out.getBinary(6) ?? Buffer.alloc(0));
+    });
+    const report = await verify(fixture);
+    expect(report.findings.map((f) => [f.kind, f.journal, f.seq])).to.deep.equal([
+      ['inserted', 'out', 7],
+      ['inserted', 'src', 3],
+    ]);
+  });
+
   it('names two swapped records', async () => {
     await writeAudited(fixture, 4);
     await tamper(fixture.dataDir, (journal) => {

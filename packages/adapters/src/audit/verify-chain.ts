@@ -76,6 +76,8 @@ function classify(source: AuditSource, journal: string, seq: number, bytes: Uint
       ? ['inserted', `a record not in the chain was inserted here (the chained record of seq ${seq} is now at seq ${seq + 1})`]
       : ['altered', 'the record was altered (its bytes do not match the chain)'];
   }
+  // Every seq before this one verified with its own bytes: these are a copy of one of them.
+  if (other < seq) return ['inserted', `a copy of the record of seq ${other} was inserted here`];
   if (other === seq + 1 && !shiftedRight && source.record(journal, lastChained(source, journal)) === undefined) {
     return ['removed', `the record was removed (seq ${seq + 1}'s record and the later ones moved up)`];
   }
