@@ -8,9 +8,9 @@ import {
   type Lineage,
   type StageNode,
 } from '@sluice/core';
-import { registerStageProcessor, type BatchOutput, type Processor, type StepTools } from '@sluice/runtime';
+import { ReplayUnrecordedError, registerStageProcessor, type BatchOutput, type Processor, type StepTools } from '@sluice/runtime';
 import { commandKind, type CommandSpec } from './command-kind.ts';
-import { EFFECT, lastAttempt, ordinalOf, openProcesses, type CommandIntent, type CommandOutcome } from './command-journal.ts';
+import { EFFECT, lastAttempt, ordinalOf, openProcesses, type CommandIntent, type CommandOutcome, type LastAttempt } from './command-journal.ts';
 import { killOrphanGroup } from './process-group.ts';
 import { runProcess, type ProcessResult } from './run-process.ts';
 
@@ -30,7 +30,8 @@ export class CommandProcessor implements Processor {
 
   /** At the stage's start: kills the process groups a crashed run left running, before any input is read. */
   start(steps: StepTools): Promise<void> {
-    this.recovery ??= this.recover(steps);
+    // A replay's journal holds the original's processes: they are not the replay's to kill.
+    this.recovery ??= steps.replay ? Promise.resolve() : this.recover(steps);
     return this.recovery;
   }
 
@@ -40,6 +41,7 @@ export class CommandProcessor implements Processor {
     const tries = (this.tries.get(record) ?? 0) + 1;
     this.tries.set(record, tries);
     const last = await lastAttempt(steps, input);
+    if (steps.replay) return this.replayed(last, input, out, { steps, tries });
     if (last?.outcome?.ok === true) return this.emit(last.outcome, input, out);
     if (last?.outcome !== undefined && last.outcome.cancelled !== true && tries === 1) {
       // Journaled by an earlier run whose batch never committed: the same failure, nothing spawned.
@@ -47,6 +49,21 @@ export class CommandProcessor implements Processor {
     }
     if (last !== undefined && last.outcome === undefined) await this.unknown(steps, input, last.attempt, last.intent.key, last.started);
     await this.attempt(record, input, out, steps, { attempt: last === undefined ? 0 : last.attempt + 1, tries });
+  }
+
+  /**
+   * In a replay nothing is spawned: the input's last recorded outcome is served (its records, or
+   * its failure as the original met it, retried as often), else it fails with REPLAY_UNRECORDED.
+   */
+  private replayed(last: LastAttempt | undefined, input: Lineage, out: BatchOutput, at: { steps: StepTools; tries: number }): void {
+    const outcome = last?.outcome;
+    if (outcome === undefined || outcome.cancelled === true) {
+      const what = last === undefined ? 'never ran' : outcome === undefined ? 'was cut off while it ran' : 'was cancelled';
+      throw new ReplayUnrecordedError(`${where(this.node.name, input)}: its process ${what} in the original run, so there is no outcome to replay (a replay runs no process)`, { stage: this.node.name });
+    }
+    if (at.tries === 1) at.steps.recalled(EFFECT);
+    if (!outcome.ok) throw this.failureOf(outcome, at.tries);
+    this.emit(outcome, input, out);
   }
 
   /** Once per stage start: kills the process groups a crashed run left running. */
