@@ -21,7 +21,8 @@ interface Seen {
  * time (`record.time`) or, for records without one, by when they were journaled upstream
  * (`record.at`); a record `within` ms or more after the one that passed (either way, so an
  * out-of-order one too) passes and starts a new span. Records pass unchanged, in order.
- * State is one small entry per key in the store's keyed state.
+ * State is one small entry per key seen within the last `within` ms: a key is deleted once the
+ * stage's watermark (or, without event time, the clock) is past its span.
  */
 export function dedupe<T>(name: string, upstream: StageRef<T>, key: KeyFn<T>, options: DedupeOptions): StageRef<T> {
   const { within, ...stage } = options;
@@ -46,6 +47,8 @@ export function dedupe<T>(name: string, upstream: StageRef<T>, key: KeyFn<T>, op
         return next;
       },
       output: (seen, value) => (seen !== null && passed.has(seen) ? value : undefined),
+      // Once the stage's time is past the span, the key is forgotten: state stays bounded by the keys of one span.
+      expireAt: (seen) => (seen === null ? undefined : seen.t + within),
     },
     stage,
   );

@@ -29,6 +29,14 @@ export interface KeyedHandler<S, T, O> {
   /** Once every upstream has ended, what to emit for each key (in key order); default nothing. */
   onEof?(state: S, key: string): O | undefined;
   /**
+   * When a key expires, so that state of keys that never come back does not grow without bound:
+   * a time (epoch ms, compared with the stage's watermark when its records carry event time,
+   * else with the run's clock), or undefined for never. Called with each new state; the first
+   * batch past that time deletes the key in its commit, and a later record of it starts again
+   * from `init`. Keys starting with U+0001 are then reserved (the expiry index lives there).
+   */
+  expireAt?(state: S, key: string): number | undefined;
+  /**
    * Emission on the run's clock, not only on input: at every multiple of `everyMs` on the clock
    * (the injected one: virtual in tests), `fire` is called for each key changed since the last
    * firing, in key order, with its committed state and the firing's time `at` (that multiple);

@@ -2,6 +2,7 @@ import { checkKeyedKey, compareKeys, keyedKind, type Clock, type JournalRecord, 
 import { StageRunner, type Prepared } from '../stage-runner.ts';
 import { UpstreamReader, type Input } from '../upstream-reader.ts';
 import { KeyCache } from './key-cache.ts';
+import { isIndexKey, KeyedExpiry } from './keyed-expiry.ts';
 import { KeyedTimer } from './keyed-timer.ts';
 import { registerStageRunner } from './registry.ts';
 
@@ -27,6 +28,8 @@ export class KeyedRunner extends StageRunner {
   private ended = false;
   /** The handler's timer, if it has one. */
   private readonly timer = timerOf(this.node as StageNode<KeyedSpec>, this.deps.clock);
+  /** The handler's key expiry, if it has one. */
+  private readonly expiry = expiryOf(this.node as StageNode<KeyedSpec>);
 
   override get inputs(): readonly Input[] {
     return this.reader.inputs;
@@ -47,6 +50,7 @@ export class KeyedRunner extends StageRunner {
     try {
       const key = String((this.node as StageNode<KeyedSpec>).spec.handler.key(record.payload, record));
       checkKeyedKey(this.node.name, key);
+      this.expiry?.check(key);
       return key;
     } catch {
       return undefined;
@@ -62,7 +66,7 @@ export class KeyedRunner extends StageRunner {
     let after: string | undefined;
     for (;;) {
       const page = await this.deps.store.scanKeyed(this.node.name, { ...(after === undefined ? {} : { after }), limit: EOF_PAGE });
-      for (const { key, value } of page) entries.push([key, value]);
+      for (const { key, value } of page) if (!isIndexKey(key)) entries.push([key, value]);
       after = page.at(-1)?.key;
       if (page.length < EOF_PAGE) break;
     }
@@ -92,6 +96,7 @@ export class KeyedRunner extends StageRunner {
         try {
           const key = String(handler.key(record.payload, record));
           checkKeyedKey(this.node.name, key);
+          this.expiry?.check(key);
           keys.push(key);
         } catch (error) {
           keys.push(undefined);
@@ -101,6 +106,12 @@ export class KeyedRunner extends StageRunner {
     }
     await this.load(keys);
     const changed = new Map<string, unknown>();
+    // Each touched key's committed state, for the expiry index.
+    const committed = new Map<string, unknown>();
+    const touch = (key: string): void => {
+      if (!committed.has(key)) committed.set(key, this.cache.get(key));
+    };
+    const stale = this.expiry === undefined ? [] : await this.expire(changed, touch);
     let i = 0;
     for (const { input, records } of read.batches) {
       for (const record of records) {
@@ -110,6 +121,7 @@ export class KeyedRunner extends StageRunner {
         const cause = { stage: input.upstream, seq: record.seq };
         out.from(record.time, this.eventTime.current());
         // A deleted key (undefined) starts again from init.
+        touch(key);
         const before = (changed.has(key) ? changed.get(key) : this.cache.get(key)) ?? handler.init(key);
         try {
           const state = handler.step(before, record.payload, record);
@@ -131,6 +143,9 @@ export class KeyedRunner extends StageRunner {
     }
     // A change without value deletes the key.
     const keyed: KeyedChange[] = [...changed].map(([key, value]) => (value === undefined ? { key } : { key, value }));
+    if (this.expiry !== undefined) {
+      keyed.push(...stale, ...this.expiry.indexChanges([...changed].map(([key, value]) => [key, committed.get(key), value] as const)));
+    }
     const advance = this.reader.advancer(read);
     const timerState = this.timer?.stateFor(undefined, 0);
     return {
@@ -194,6 +209,27 @@ export class KeyedRunner extends StageRunner {
     return Promise.resolve();
   }
 
+  /**
+   * Deletes the keys due by the stage's time (its watermark, else the clock) before the batch's
+   * records are folded: a record of an expired key starts again from `init`. Returns the deletions
+   * of index entries whose key's state is no longer due then (left by an earlier `expireAt`).
+   */
+  private async expire(changed: Map<string, unknown>, touch: (key: string) => void): Promise<KeyedChange[]> {
+    const expiry = this.expiry;
+    if (expiry === undefined) return [];
+    const due = await expiry.due(this.deps.store, this.eventTime.current() ?? this.deps.clock.now());
+    if (due.length === 0) return [];
+    await this.load(due.map((entry) => entry.key));
+    const stale: KeyedChange[] = [];
+    for (const entry of due) {
+      touch(entry.key);
+      const state = this.cache.get(entry.key);
+      if (state !== undefined && expiry.isDue(state, entry.key, entry.due)) changed.set(entry.key, undefined);
+      else stale.push({ key: entry.index });
+    }
+    return stale;
+  }
+
   /** Reads the committed states of the batch's keys that are not in memory. */
   private async load(keys: readonly (string | undefined)[]): Promise<void> {
     if (this.cache.complete) return;
@@ -231,6 +267,7 @@ export class KeyedRunner extends StageRunner {
     for (;;) {
       const page = await this.deps.store.scanKeyed(this.node.name, { ...(after === undefined ? {} : { after }), limit: EOF_PAGE });
       for (const { key, value } of page) {
+        if (isIndexKey(key)) continue;
         // Keys first seen in this batch, in order among the stored ones.
         while (fresh.length > 0 && compareKeys(fresh[0] ?? '', key) < 0) {
           const next = fresh.shift() ?? '';
@@ -255,6 +292,12 @@ function snapshotOf(value: unknown): unknown {
 function timerOf(node: StageNode<KeyedSpec>, clock: Clock): KeyedTimer | undefined {
   const { timer } = node.spec.handler;
   return timer === undefined ? undefined : new KeyedTimer(timer.everyMs, clock);
+}
+
+/** The stage's key expiry, when its handler has one. */
+function expiryOf(node: StageNode<KeyedSpec>): KeyedExpiry | undefined {
+  const { handler } = node.spec;
+  return handler.expireAt === undefined ? undefined : new KeyedExpiry(node.name, (state, key) => handler.expireAt?.(state, key));
 }
 
 registerStageRunner(keyedKind, (node, deps) => new KeyedRunner(node, deps));
