@@ -47,6 +47,11 @@ const COMMANDS: readonly CommandEntry[] = [
     load: async () => (await import('./commands/trace-command.ts')).traceCommand,
   },
   {
+    name: 'replay',
+    summary: 'replay a flow file\'s current code over a recorded run and compare: replay <flow-file> --data-dir <dir> --verify',
+    load: async () => (await import('./commands/replay-command.ts')).replayCommand,
+  },
+  {
     name: 'config',
     summary: 'print the effective configuration of a flow file and where each value comes from',
     load: async () => (await import('./commands/config-command.ts')).configCommand,
