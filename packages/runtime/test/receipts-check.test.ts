@@ -1,7 +1,7 @@
 import { expect } from 'chai';
-import { createMemoryJournalStore, flow, route, sink, source, transform, type JournalStore } from '@sluice/core';
+import { createMemoryJournalStore, flow, route, sink, source, transform, type JournalStore, type SourceHandler } from '@sluice/core';
 import { checkEdges, run, SYSTEM_JOURNAL, type StoredDefinition } from '@sluice/runtime';
-import { collect, items } from './support/handlers.ts';
+import { collect, items, until } from './support/handlers.ts';
 
 /** The `stage.notice` entries of kind `edges.checked` of the activity log, per sink. */
 async function checks(store: JournalStore): Promise<Map<string, { message: string; details: { violations: string[]; edges: number; receipts: number } }>> {
@@ -53,6 +53,34 @@ describe('edge contracts', () => {
     const { violations } = await checkEdges(store, definition.topology);
     expect(violations).to.have.length(1);
     expect(violations[0]).to.match(/^edge "numbers" → "double": the run ended with "double" at seq 20 of "numbers", which ends at seq 26: 6 records written upstream were never read$/);
+  });
+
+  it('beside a running flow: no violation while the sink is behind or between commits', async () => {
+    const store = createMemoryJournalStore();
+    let next = 0;
+    let stopping = false;
+    // Yields a turn per read, so that the test's checks run between the stages' commits.
+    const endless: SourceHandler<number, number> = {
+      open: () => ({
+        read: async () => {
+          await new Promise((resolve) => setImmediate(resolve));
+          const values = stopping ? [] : [++next, ++next, ++next];
+          return { values, position: next, done: stopping };
+        },
+      }),
+    };
+    const numbers = source('numbers', endless);
+    const handle = run(flow('live', [sink('out', transform('double', numbers, (n) => n * 2), collect<number>([]))]), { store, batchSize: 2 });
+    const topology = ((await until(async () => (await store.readMeta('flow')) !== undefined), await store.readMeta('flow')) as StoredDefinition).topology;
+    for (let i = 0; i < 20; i++) {
+      await until(async () => (await store.lastSeq('out')) > i);
+      const { violations, edges } = await checkEdges(store, topology);
+      expect(violations, `check ${String(i)}`).to.deep.equal([]);
+      expect(edges.find((e) => e.consumer === 'out')?.receipts?.inputs).to.be.greaterThan(0);
+    }
+    stopping = true;
+    expect((await handle).state).to.equal('completed');
+    expect((await checkEdges(store, topology, { runEnded: true })).violations).to.deep.equal([]);
   });
 
   it('finds an input with two receipts', async () => {
