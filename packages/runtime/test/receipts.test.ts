@@ -13,7 +13,7 @@ function refusing(into: number[], refuse: (n: number) => boolean): SinkHandler<n
     open: () => ({
       write: (values, batch) => {
         values.forEach((n, i) => {
-          if (refuse(n)) batch.fail(i, new TerminalError(ErrorCode.HandlerFailed, `${String(n)} refused`));
+          if (refuse(n)) batch?.fail(i, new TerminalError(ErrorCode.HandlerFailed, `${String(n)} refused`));
           else into.push(n);
         });
         return into.length;
