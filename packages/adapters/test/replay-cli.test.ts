@@ -75,6 +75,9 @@ describe('sluice replay (child processes, real LMDB, a real HTTP receiver)', fun
     const again = await replay(['--verify', '--out', out]);
     expect(again.code, again.stdout + again.stderr).to.equal(4);
     expect(again.stderr).to.match(/^sluice: .*not empty/);
+    const inside = await replay(['--verify', '--out', join(data, 'replay')]);
+    expect(inside.code, inside.stdout + inside.stderr).to.equal(4);
+    expect(inside.stderr).to.equal(`sluice: replay: --out ${join(data, 'replay')} is inside the original data directory, which a replay never writes\n`);
     expectUntouched();
   });
 
@@ -89,6 +92,10 @@ describe('sluice replay (child processes, real LMDB, a real HTTP receiver)', fun
     // The charge effect's outcome is recalled by its input's seq, not called: its output is as recorded.
     expect(result.stdout).to.match(/^1 difference\b/m);
     expect(result.stderr).to.equal('');
+    // Without --verify the same report, and the exit status only says that the replay ran.
+    const unverified = await replay([], 'changed');
+    expect(unverified.code, unverified.stderr).to.equal(0);
+    expect(unverified.stdout).to.match(new RegExp(`^first divergence: double#${String(seq)} `, 'm'));
     expectUntouched();
   });
 

@@ -1,6 +1,6 @@
 import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { isAbsolute, join, relative, resolve } from 'node:path';
 import { ErrorCode, SluiceError, errorMessage, type Flow, type JournalStore } from '@sluice/core';
 import { replay, type ReplayDifference, type ReplayReport } from '@sluice/runtime';
 import { LmdbJournalStore } from '../../lmdb/lmdb-journal-store.ts';
@@ -78,7 +78,7 @@ async function runReplay(argv: readonly string[]): Promise<number> {
   const dataDir = stringFlag(flags, 'data-dir');
   if (dataDir === undefined) throw new UsageError('replay: missing --data-dir <dir>', 'replay');
   const out = stringFlag(flags, 'out');
-  if (out !== undefined) refuseNonEmpty(out);
+  if (out !== undefined) refuseOut(out, dataDir);
   const logger = createPinoLogger({ level: stringFlag(flags, 'log-level') ?? 'silent', destination: 2 });
   const flow = await loadFlow(positionals[0] ?? '');
   const original = await openOriginal(dataDir);
@@ -99,8 +99,15 @@ async function runReplay(argv: readonly string[]): Promise<number> {
   return print(report, flow, { json: flags['json'] === true, verify: flags['verify'] === true });
 }
 
-/** An --out that holds anything is refused: a replay writes a fresh store, never over other files. */
-function refuseNonEmpty(out: string): void {
+/**
+ * An --out that holds anything is refused (a replay writes a fresh store, never over other
+ * files), and so is one inside the original's directory, which a replay never adds to.
+ */
+function refuseOut(out: string, dataDir: string): void {
+  const inside = relative(resolve(dataDir), resolve(out));
+  if (!inside.startsWith('..') && !isAbsolute(inside)) {
+    throw new SluiceError(ErrorCode.Config, `replay: --out ${resolve(out)} is inside the original data directory, which a replay never writes`);
+  }
   const stats = statSync(out, { throwIfNoEntry: false });
   if (stats === undefined) return;
   if (!stats.isDirectory()) throw new SluiceError(ErrorCode.Config, `replay: --out ${resolve(out)} is a file, not a directory`);
