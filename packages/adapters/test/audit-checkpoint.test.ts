@@ -55,13 +55,18 @@ describe('audit trail on LMDB: checkpoints', () => {
     }
   });
 
-  it('signs nothing new at close when nothing changed since the last checkpoint', async () => {
+  it('signs the end of a run as final, and a re-opened run opens with a non-final checkpoint over the same heads', async () => {
     const open = (): LmdbJournalStore => LmdbJournalStore.open({ path: fixture.dataDir, audit: { key: fixture.keys.privateKey } });
+    const head = defaultHeadFile(fixture.dataDir);
     const first = open();
     await first.commit({ stage: 'a', records: [one(1)] });
     await first.close();
-    await open().close();
-    expect(readHeadFile(defaultHeadFile(fixture.dataDir))?.n).to.equal(1);
+    const ended = readHeadFile(head);
+    expect(ended).to.deep.include({ n: 1, final: true });
+    const second = open();
+    expect(readHeadFile(head)).to.deep.include({ n: 2, final: false, root: ended?.root });
+    await second.close();
+    expect(readHeadFile(head)).to.deep.include({ n: 3, final: true, root: ended?.root });
   });
 
   it('refuses a key that is not an Ed25519 private key, naming the option', () => {

@@ -104,6 +104,35 @@ describe('audit trail on LMDB: verify', () => {
     ]);
   });
 
+  it('names a record appended after the run closed, even with its chain link recomputed (no key)', async () => {
+    await writeAudited(fixture, 2);
+    await tamper(fixture.dataDir, (journal, root) => {
+      const db = journal('src');
+      const chain = root.openDB<Buffer, [string, number]>('auditChain', { encoding: 'binary' });
+      const bytes = db.getBinary(6) ?? Buffer.alloc(0);
+      db.putSync(7, bytes);
+      chain.putSync(['src', 7], chainHash(chain.getBinary(['src', 6]) ?? Buffer.alloc(32), 'src', 7, bytes));
+    });
+    expect(first(await verify(fixture))).to.deep.equal({ kind: 'inserted', journal: 'src', seq: 7 });
+  });
+
+  it('lists as unsigned, and verifies, what a run wrote after its last checkpoint before it was cut off', async () => {
+    await writeAudited(fixture, 2);
+    // A later run that stops before signing anything (as a SIGKILL would): its records are unsigned.
+    const store = LmdbJournalStore.open({ path: fixture.dataDir, audit: { key: fixture.keys.privateKey, everyCommits: 1000 } });
+    await store.commit({ stage: 'src', records: [{ kind: 'data', at: 1, payload: 'late' }] });
+    const head = defaultHeadFile(fixture.dataDir);
+    await copyFile(join(fixture.dataDir, 'data.mdb'), join(fixture.dir, 'cut.mdb'));
+    await copyFile(head, join(fixture.dir, 'cut-head.json'));
+    await store.close();
+    // The data and head file as the cut-off run left them, before its close signed anything.
+    await copyFile(join(fixture.dir, 'cut.mdb'), join(fixture.dataDir, 'data.mdb'));
+    await copyFile(join(fixture.dir, 'cut-head.json'), head);
+    const report = await verify(fixture);
+    expect(report.findings).to.deep.equal([]);
+    expect(report.unsigned).to.deep.equal([{ journal: 'src', fromSeq: 7, toSeq: 7 }]);
+  });
+
   it('names two swapped records', async () => {
     await writeAudited(fixture, 4);
     await tamper(fixture.dataDir, (journal) => {

@@ -106,11 +106,16 @@ export interface CheckpointHeader {
   readonly prev: Uint8Array;
   /** {@link merkleRoot} of its leaves. */
   readonly root: Uint8Array;
+  /**
+   * Signed by a store's close: the run ended here, so a record past it before the next
+   * (non-final) checkpoint, which the next audited open signs first, was appended without the key.
+   */
+  readonly final: boolean;
 }
 
-/** The bytes an Ed25519 signature of a checkpoint signs: a tag, n, at, prev and the root. */
+/** The bytes an Ed25519 signature of a checkpoint signs: a tag, n, at, prev, the root and final. */
 export function checkpointMessage(header: CheckpointHeader): Buffer {
-  return Buffer.concat([CHECKPOINT_TAG, u64(header.n), u64(header.at), header.prev, header.root]);
+  return Buffer.concat([CHECKPOINT_TAG, u64(header.n), u64(header.at), header.prev, header.root, Buffer.from([header.final ? 1 : 0])]);
 }
 
 /** SHA-256 of a checkpoint's message: the next checkpoint's `prev`, so checkpoints form a chain too. */

@@ -5,6 +5,8 @@ export interface SignedCheckpoint {
   readonly prev: Uint8Array;
   readonly root: Uint8Array;
   readonly signature: Uint8Array;
+  /** Signed at a store's close (see CheckpointHeader.final). */
+  readonly final: boolean;
   /** [journal, lastSeq, head] per journal, in journal-name order. */
   readonly leaves: readonly (readonly [string, number, Uint8Array])[];
 }

@@ -7,6 +7,7 @@ export interface CheckpointJson {
   readonly prev: string;
   readonly root: string;
   readonly signature: string;
+  readonly final: boolean;
   readonly leaves: readonly (readonly [string, number, string])[];
 }
 
@@ -20,6 +21,7 @@ export function checkpointToJson(checkpoint: SignedCheckpoint): CheckpointJson {
     prev: hex(checkpoint.prev),
     root: hex(checkpoint.root),
     signature: Buffer.from(checkpoint.signature).toString('base64'),
+    final: checkpoint.final,
     leaves: checkpoint.leaves.map(([journal, lastSeq, head]) => [journal, lastSeq, hex(head)] as const),
   };
 }
@@ -32,13 +34,14 @@ function isLeaf(value: unknown): value is [string, number, string] {
 export function checkpointFromJson(value: unknown, where: string): SignedCheckpoint {
   const v = value as Partial<Record<keyof CheckpointJson, unknown>> | null;
   if (typeof v !== 'object' || v === null) throw new Error(`${where}: not a checkpoint`);
-  const { n, at, prev, root, signature, leaves } = v;
+  const { n, at, prev, root, signature, final, leaves } = v;
   if (
     typeof n !== 'number' ||
     typeof at !== 'number' ||
     typeof prev !== 'string' ||
     typeof root !== 'string' ||
     typeof signature !== 'string' ||
+    typeof final !== 'boolean' ||
     !Array.isArray(leaves) ||
     !leaves.every(isLeaf)
   ) {
@@ -50,6 +53,7 @@ export function checkpointFromJson(value: unknown, where: string): SignedCheckpo
     prev: Buffer.from(prev, 'hex'),
     root: Buffer.from(root, 'hex'),
     signature: Buffer.from(signature, 'base64'),
+    final,
     leaves: leaves.map(([journal, lastSeq, head]) => [journal, lastSeq, Buffer.from(head, 'hex')] as const),
   };
 }

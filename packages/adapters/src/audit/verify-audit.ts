@@ -66,6 +66,8 @@ export function verifyAudit(source: AuditSource, options: VerifyAuditOptions): A
   const headChecked = options.head !== undefined;
   if (options.head !== undefined) checkHead(options.head, valid, walks, options.publicKey, findings);
   const last = valid.at(-1);
+  const unsigned = unsignedTails(walks, last);
+  if (last?.final === true) findings.push(...unsigned.map((tail) => appended(tail, last.n)));
   const status = findings.length > 0 ? 'tampered' : last === undefined ? 'unverifiable' : 'verified';
   return {
     status,
@@ -74,7 +76,7 @@ export function verifyAudit(source: AuditSource, options: VerifyAuditOptions): A
     records,
     checkpoints: valid.length,
     ...(last === undefined ? {} : { lastCheckpoint: { n: last.n, at: last.at } }),
-    unsigned: unsignedTails(walks, last),
+    unsigned,
     headChecked,
   };
 }
@@ -201,6 +203,13 @@ function checkHead(
   const what = `the head file signed seq ${behind?.[1] ?? 0} (checkpoint ${head.n}; the data holds checkpoints up to ${valid.length})`;
   if (behind !== undefined) findings.push(tail(behind[0], walks.get(behind[0])?.verified ?? 0, what, 'rolled-back'));
   else findings.push({ kind: 'rolled-back', message: `the data holds checkpoints up to ${valid.length} but the head file signed checkpoint ${head.n}: the data file was replaced with an older copy` });
+}
+
+/** A record past a final checkpoint: the run had ended, so it was appended without the key. */
+function appended(tail: UnsignedTail, n: number): AuditFinding {
+  const { journal, fromSeq } = tail;
+  const message = `journal "${journal}" seq ${fromSeq}: written after the run closed (checkpoint ${n} signed its end): appended without the key`;
+  return { kind: 'inserted', journal, seq: fromSeq, message };
 }
 
 function unsignedTails(walks: ReadonlyMap<string, ChainWalk>, last: SignedCheckpoint | undefined): UnsignedTail[] {

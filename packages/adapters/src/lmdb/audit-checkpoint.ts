@@ -56,6 +56,14 @@ export class LmdbAudit {
     this.#clock = options.clock ?? SYSTEM_CLOCK;
     this.#headFile = options.headFile === false ? undefined : (options.headFile ?? defaultHeadFile(dataDir));
     this.#lastAt = this.#clock.now();
+    this.#reopen();
+  }
+
+  /** After a run's final checkpoint, this run's records follow a (non-final) opening one. */
+  #reopen(): void {
+    const at = this.#clock.now();
+    const signed = this.#root.transactionSync(() => (this.#last()?.final === true ? this.#sign(at, false) : undefined));
+    if (signed !== undefined && this.#headFile !== undefined) writeHeadFile(this.#headFile, signed);
   }
 
   /** Called after each commit is queued: queues a checkpoint behind it when one is due. */
@@ -73,11 +81,11 @@ export class LmdbAudit {
    * Signs the current heads unless the last checkpoint already covers them, durably, then writes
    * the head file. Resolves with the checkpoint's n (undefined when nothing changed).
    */
-  async checkpoint(): Promise<number | undefined> {
+  async checkpoint(final = false): Promise<number | undefined> {
     this.#commits = 0;
     this.#lastAt = this.#clock.now();
     const at = this.#lastAt;
-    const signed = await this.#root.childTransaction(() => this.#sign(at));
+    const signed = await this.#root.childTransaction(() => this.#sign(at, final));
     if (signed === undefined) return undefined;
     await this.#root.flushed;
     if (this.#headFile !== undefined) writeHeadFile(this.#headFile, signed);
@@ -87,23 +95,27 @@ export class LmdbAudit {
   /** Waits for checkpoints in flight, then signs the final one. */
   async close(): Promise<void> {
     await Promise.allSettled([...this.#pending]);
-    await this.checkpoint();
+    await this.checkpoint(true);
+  }
+
+  #last(): StoredCheckpoint | undefined {
+    for (const { value } of this.dbs.checkpoints.getRange({ reverse: true, limit: 1 })) return value as StoredCheckpoint;
+    return undefined;
   }
 
   /** Inside a write transaction: the heads, their root, and the signed checkpoint put after the last. */
-  #sign(at: number): StoredCheckpoint | undefined {
+  #sign(at: number, final: boolean): StoredCheckpoint | undefined {
     const leaves: AuditLeaf[] = [];
     for (const { key, value } of this.dbs.heads.getRange()) {
       const [lastSeq, head] = value as [number, Uint8Array];
       leaves.push({ journal: key, lastSeq, head });
     }
     const root = merkleRoot(leaves);
-    let last: StoredCheckpoint | undefined;
-    for (const { value } of this.dbs.checkpoints.getRange({ reverse: true, limit: 1 })) last = value as StoredCheckpoint;
-    if (last !== undefined && sameBytes(last.root, root)) return undefined;
+    const last = this.#last();
+    if (last !== undefined && sameBytes(last.root, root) && last.final === final) return undefined;
     const n = (last?.n ?? 0) + 1;
     const prev = last === undefined ? ZERO_HASH : checkpointDigest(last);
-    const header = { n, at, prev, root };
+    const header = { n, at, prev, root, final };
     const signature = signMessage(this.#key, checkpointMessage(header));
     const sorted = [...leaves].sort((a, b) => (a.journal < b.journal ? -1 : a.journal > b.journal ? 1 : 0));
     const checkpoint: StoredCheckpoint = { ...header, signature, leaves: sorted.map((l) => [l.journal, l.lastSeq, l.head] as const) };
