@@ -1,4 +1,4 @@
-import { formatInputKey, lastRecord, type Edge, type JournalRecord, type JournalStore } from '@sluice/core';
+import { formatInputKey, type Edge, type JournalRecord, type JournalStore } from '@sluice/core';
 import type { ReadLog } from './read-log.ts';
 
 /**
@@ -6,8 +6,11 @@ import type { ReadLog } from './read-log.ts';
  * run's read log, so a merge or join interleaves its inputs exactly as the original did.
  */
 export interface ReadPlan {
-  /** The next batch's reads, or undefined past the plan's end (reads go round-robin again). */
-  peek(): Promise<ReadLog | undefined>;
+  /**
+   * The next batch's reads (cursors in this run's upstream journals), `wait` while an upstream
+   * has not written that far yet, or undefined past the plan's end (reads go round-robin again).
+   */
+  peek(): Promise<ReadLog | 'wait' | undefined>;
   /** Moves past the batch `peek` returned. */
   advance(): void;
   /** Back to the plan's start (after `load`, batches at or before the cursors are skipped). */
@@ -15,10 +18,13 @@ export interface ReadPlan {
 }
 
 /** Read plans by store: set by `replay()` for the store it replays into, for that run only. */
-const plans = new WeakMap<JournalStore, (stage: string) => ReadPlan | undefined>();
+const plans = new WeakMap<JournalStore, PlanOf>();
+
+/** The plan of a stage with several inputs, given them. */
+export type PlanOf = (stage: string, inputs: readonly Input[]) => ReadPlan | undefined;
 
 /** Makes the readers over `store` of a stage with several inputs follow its plan; returns the undo. */
-export function followReadPlans(store: JournalStore, planOf: (stage: string) => ReadPlan | undefined): () => void {
+export function followReadPlans(store: JournalStore, planOf: PlanOf): () => void {
   plans.set(store, planOf);
   return () => plans.delete(store);
 }
@@ -81,7 +87,6 @@ export class UpstreamReader {
   private turn = 0;
   /** In a replay, the original's read log to follow. */
   private readonly plan: ReadPlan | undefined;
-  private planFollowed = true;
 
   constructor(
     private readonly store: JournalStore,
@@ -97,7 +102,7 @@ export class UpstreamReader {
       ended: false,
     }));
     this.positions = this.inputs.map(() => ({ next: 0, ended: false }));
-    this.plan = this.inputs.length > 1 ? plans.get(store)?.(stage) : undefined;
+    this.plan = this.inputs.length > 1 ? plans.get(store)?.(stage, this.inputs) : undefined;
   }
 
   /**
@@ -123,7 +128,7 @@ export class UpstreamReader {
    * read; the returned cursors are the positions to commit with the batch.
    */
   async read(limit: number): Promise<ReadResult> {
-    const planned = this.plan === undefined || !this.planFollowed ? undefined : await this.readPlanned(this.plan);
+    const planned = this.plan === undefined ? undefined : await this.readPlanned(this.plan);
     if (planned !== undefined) return planned;
     const batches: InputBatch[] = [];
     const cursors: Record<string, number> = {};
@@ -166,23 +171,13 @@ export class UpstreamReader {
   private async readPlanned(plan: ReadPlan): Promise<ReadResult | undefined> {
     let log = await plan.peek();
     // After a restart, the batches already committed.
-    while (log !== undefined && log.read.every(([key, upTo]) => upTo <= (this.positionOf(key)?.next ?? Infinity))) {
+    while (log !== undefined && log !== 'wait' && log.read.every(([key, upTo]) => upTo <= (this.positionOf(key)?.next ?? Infinity))) {
       plan.advance();
       log = await plan.peek();
     }
     if (log === undefined) return undefined;
+    if (log === 'wait') return { batches: [], count: 0, cursors: {}, ended: [], endsNow: false, moved: false, marks: [] };
     const steps = log.read.map(([key, upTo]) => ({ at: this.inputs.findIndex((i) => i.key === key), upTo }));
-    for (const { at, upTo } of steps) {
-      const input = this.inputs[at];
-      if (input === undefined) return undefined; // not this stage's log: follow nothing
-      if ((await this.store.lastSeq(input.upstream)) >= upTo) continue;
-      // An upstream that ended short of the plan (its code changed) can never follow it: round-robin then.
-      if ((await lastRecord(this.store, input.upstream))?.kind === 'eof') {
-        this.planFollowed = false;
-        return undefined;
-      }
-      return { batches: [], count: 0, cursors: {}, ended: [], endsNow: false, moved: false, marks: [] };
-    }
     plan.advance();
     const batches: InputBatch[] = [];
     const cursors: Record<string, number> = {};

@@ -31,7 +31,7 @@ export interface StageComparison {
  * data and error records (control records, `at` and `watermark` are skipped). An original
  * without EOF was cut off: only its records are compared, extra replayed ones are not counted.
  */
-export async function compareStage(stage: string, original: JournalStore, replayed: JournalStore): Promise<StageComparison> {
+export async function compareStage(stage: string, original: Lineages, replayed: Lineages): Promise<StageComparison> {
   const [expected, complete] = await comparable(original, stage);
   const [actual] = await comparable(replayed, stage);
   const length = complete ? Math.max(expected.length, actual.length) : expected.length;
@@ -40,28 +40,79 @@ export async function compareStage(stage: string, original: JournalStore, replay
   for (let i = 0; i < length; i++) {
     const e = expected[i];
     const a = actual[i];
-    const field = e === undefined || a === undefined ? undefined : differingField(e, a);
+    const field = e === undefined || a === undefined ? undefined : differingField(e.record, a.record);
     if (e !== undefined && a !== undefined && field === undefined) continue;
     differences++;
-    first ??= { seq: e?.seq ?? a?.seq ?? 0, expected: e, actual: a, ...(field === undefined ? {} : { field }) };
+    first ??= { seq: e?.shown.seq ?? a?.shown.seq ?? 0, expected: e?.shown, actual: a?.shown, ...(field === undefined ? {} : { field }) };
   }
   return { stage, records: expected.length, differences, complete, ...(first === undefined ? {} : { first }) };
 }
 
+/** A record as shown (its real seqs) and as compared (its cause by the upstream record's place, see Lineages). */
+interface Compared {
+  readonly shown: ComparedRecord;
+  readonly record: ComparedRecord;
+}
+
 /** The journal's data and error records as compared, and whether it has its EOF. */
-async function comparable(store: JournalStore, journal: string): Promise<[ComparedRecord[], boolean]> {
-  const out: ComparedRecord[] = [];
+async function comparable(lineages: Lineages, journal: string): Promise<[Compared[], boolean]> {
+  const out: Compared[] = [];
   let after = 0;
   let ended = false;
   for (;;) {
-    const records = await store.read(journal, after, PAGE);
+    const records = await lineages.store.read(journal, after, PAGE);
     for (const record of records) {
       if (record.kind === 'eof') ended = true;
-      if (record.kind === 'data' || record.kind === 'error') out.push(view(record, record.kind));
+      if (record.kind !== 'data' && record.kind !== 'error') continue;
+      const shown = view(record, record.kind);
+      const cause = shown.cause === undefined ? undefined : { stage: shown.cause.stage, seq: await lineages.place(shown.cause.stage, shown.cause.seq) };
+      out.push({ shown, record: cause === undefined ? shown : { ...shown, cause } });
     }
     const last = records[records.length - 1];
     if (records.length < PAGE || last === undefined) return [out, ended];
     after = last.seq;
+  }
+}
+
+/**
+ * Where a record sits among its journal's records that count (data, error, EOF), 1-based: a
+ * cause compares by it, not by seq, because where a stage's control records fall (its watermark
+ * marks, read logs) depends on the batches a run happened to read, and shifts the seqs after them.
+ */
+export class Lineages {
+  private readonly counted = new Map<string, Promise<readonly number[]>>();
+
+  constructor(readonly store: JournalStore) {}
+
+  /** The place of `journal`'s record `seq` among its records that count; -seq for one that does not. */
+  async place(journal: string, seq: number): Promise<number> {
+    let loading = this.counted.get(journal);
+    if (loading === undefined) {
+      loading = this.load(journal);
+      this.counted.set(journal, loading);
+    }
+    const seqs = await loading;
+    let low = 0;
+    let high = seqs.length - 1;
+    while (low <= high) {
+      const mid = (low + high) >> 1;
+      const at = seqs[mid] ?? 0;
+      if (at === seq) return mid + 1;
+      if (at < seq) low = mid + 1;
+      else high = mid - 1;
+    }
+    return -seq;
+  }
+
+  private async load(journal: string): Promise<readonly number[]> {
+    const seqs: number[] = [];
+    for (let after = 0; ; ) {
+      const records = await this.store.read(journal, after, PAGE);
+      for (const record of records) if (record.kind !== 'control') seqs.push(record.seq);
+      const last = records[records.length - 1];
+      if (records.length < PAGE || last === undefined) return seqs;
+      after = last.seq;
+    }
   }
 }
 

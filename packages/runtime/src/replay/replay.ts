@@ -3,7 +3,7 @@ import type { RunSummary } from '../options.ts';
 import { definitionChange } from '../recovery.ts';
 import { run } from '../run.ts';
 import { followReadPlans } from '../upstream-reader.ts';
-import { compareStage, type StageComparison } from './compare.ts';
+import { compareStage, Lineages, type StageComparison } from './compare.ts';
 import { copyRecordedInputs } from './copy-journals.ts';
 import { JournaledReadPlan } from './read-plan.ts';
 import { replayFlow } from './replay-flow.ts';
@@ -27,7 +27,11 @@ export async function replay(flow: Flow, options: ReplayOptions): Promise<Replay
   if (refusal !== undefined) return { verdict: 'refused', differences: 0, compared: [], reason: refusal, effectsRecalled: 0 };
   const { cutOff } = await copyRecordedInputs(flow, original, into);
   let effectsRecalled = 0;
-  const unfollow = followReadPlans(into, (stage) => new JournaledReadPlan(original, stage));
+  const sources = new Set(flow.stages.filter((s) => s.type.source === true).map((s) => s.name));
+  const unfollow = followReadPlans(into, (stage, inputs) => {
+    const byKey = new Map(inputs.map((input) => [input.key, { input, source: sources.has(input.upstream) }]));
+    return new JournaledReadPlan({ original, into }, stage, byKey);
+  });
   let summary: RunSummary;
   try {
     summary = await run(replayFlow(flow), {
@@ -42,7 +46,8 @@ export async function replay(flow: Flow, options: ReplayOptions): Promise<Replay
     unfollow();
   }
   const comparisons: StageComparison[] = [];
-  for (const node of flow.stages.filter(isCompared)) comparisons.push(await compareStage(node.name, original, into));
+  const [expected, actual] = [new Lineages(original), new Lineages(into)];
+  for (const node of flow.stages.filter(isCompared)) comparisons.push(await compareStage(node.name, expected, actual));
   return report({ comparisons, cutOff, effectsRecalled, stopped: summary.state !== 'completed' });
 }
 
