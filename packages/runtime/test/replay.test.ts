@@ -38,8 +38,12 @@ describe('replay', () => {
   it('replays the same code to a match, the merge reading its inputs in the order it did live', async () => {
     const original = createMemoryJournalStore();
     await run(fanIn(), { store: original });
+    const journals = await original.journals();
+    const before = await Promise.all(journals.map((j) => original.read(j, 0, 100_000)));
     const into = createMemoryJournalStore();
     const report = await replay(fanIn(), { original, into });
+    expect(await Promise.all(journals.map((j) => original.read(j, 0, 100_000))), 'the original is only read').to.deep.equal(before);
+    expect(await original.journals()).to.deep.equal(journals);
     expect(report.reason).to.equal(undefined);
     expect(report.verdict).to.equal('match');
     expect(report.differences).to.equal(0);
