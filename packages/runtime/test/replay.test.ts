@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { createMemoryJournalStore, filter, flow, keyed, merge, sink, source, transform, tumbling, window, type Flow, type JournalStore } from '@sluice/core';
+import { createMemoryJournalStore, filter, flow, keyed, merge, sink, source, streamJoin, transform, tumbling, window, type Flow, type JournalStore } from '@sluice/core';
 import { replay, run } from '@sluice/runtime';
 import { collect, live } from './support/handlers.ts';
 
@@ -69,6 +69,24 @@ describe('replay', () => {
     // The same order; the causes' seqs in fa and fb may differ, as their control records fell elsewhere.
     const order = async (store: JournalStore): Promise<unknown[]> => (await store.read('both', 0, 10_000)).filter((r) => r.kind === 'data').map((r) => r.payload);
     expect(await order(into)).to.deep.equal(await order(original));
+  });
+
+  it('replays a stream join of two trickling sources to a match: its pairs in the order they were made live', async () => {
+    const joined = (): Flow =>
+      flow('joined', [
+        sink('out', streamJoin('pairs', source('a', trickle(120, 'a')), source('b', trickle(120, 'b')), {
+          leftKey: (v: Tick) => v.n % 7,
+          rightKey: (v: Tick) => v.n % 7,
+          combine: (l: Tick, r: Tick) => `${l.id}-${r.id}`,
+        }, { batchSize: 8 }), collect([])),
+      ]);
+    const original = createMemoryJournalStore();
+    await run(joined(), { store: original });
+    const into = createMemoryJournalStore();
+    const report = await replay(joined(), { original, into });
+    expect(report.verdict).to.equal('match');
+    expect(report.compared).to.deep.equal([{ stage: 'pairs', records: (await dataOf(original, 'pairs')).length }]);
+    expect(await dataOf(into, 'pairs')).to.deep.equal(await dataOf(original, 'pairs'));
   });
 
   it('finds a changed transform at its stage and the exact seq of its first different record', async () => {
