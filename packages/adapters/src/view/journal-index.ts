@@ -1,0 +1,95 @@
+import type { JournalRecord, JournalStore, RecordKind } from '@sluice/core';
+
+/** Records per chunk of the index: a moment is one binary search and at most one chunk read. */
+const CHUNK = 1000;
+
+/** What a journal holds up to a moment: its last seq, records by kind, and how far it read each upstream. */
+export interface JournalPrefix {
+  /** The last seq written by then (0: none). */
+  readonly seq: number;
+  readonly counts: Readonly<Record<RecordKind, number>>;
+  /** Inputs a sink delivered (its receipts' counts). */
+  readonly delivered: number;
+  /** Per upstream stage, the highest upstream seq this journal's records name (a cause, a receipt's `to`). */
+  readonly read: Readonly<Record<string, number>>;
+  /** The latest record time (`at`) folded in. */
+  readonly maxAt: number;
+}
+
+interface MutablePrefix {
+  seq: number;
+  counts: Record<RecordKind, number>;
+  delivered: number;
+  read: Record<string, number>;
+  maxAt: number;
+}
+
+const empty = (): MutablePrefix => ({ seq: 0, counts: { data: 0, error: 0, eof: 0, control: 0 }, delivered: 0, read: {}, maxAt: -Infinity });
+const copy = (p: JournalPrefix): MutablePrefix => ({ ...p, counts: { ...p.counts }, read: { ...p.read } });
+
+function fold(prefix: MutablePrefix, record: JournalRecord): void {
+  prefix.seq = record.seq;
+  prefix.counts[record.kind] += 1;
+  prefix.maxAt = Math.max(prefix.maxAt, record.at);
+  const mark = (stage: string, seq: number): void => {
+    if (seq > (prefix.read[stage] ?? 0)) prefix.read[stage] = seq;
+  };
+  if (record.cause !== undefined) mark(record.cause.stage, record.cause.seq);
+  const receipt = record.payload as { receipt?: unknown; upstream?: unknown; to?: unknown; count?: unknown } | undefined;
+  if (record.kind === 'control' && receipt?.receipt === 'delivered' && typeof receipt.upstream === 'string' && typeof receipt.to === 'number') {
+    mark(receipt.upstream, receipt.to);
+    prefix.delivered += typeof receipt.count === 'number' ? receipt.count : 0;
+  }
+}
+
+/**
+ * A journal indexed by record time: every {@link CHUNK} records, the prefix up to there. A
+ * record belongs to a moment T when no record up to it has a later `at` (the running maximum),
+ * so the prefixes grow with T even where the clock stepped back.
+ */
+export class JournalIndex {
+  private constructor(
+    private readonly store: JournalStore,
+    private readonly journal: string,
+    /** Prefixes at the end of each chunk, in order. */
+    private readonly chunks: readonly JournalPrefix[],
+  ) {}
+
+  /** Reads `journal` once from the start, keeping a prefix per chunk. */
+  static async build(store: JournalStore, journal: string): Promise<JournalIndex> {
+    const chunks: JournalPrefix[] = [];
+    const prefix = empty();
+    for (;;) {
+      const page = await store.read(journal, prefix.seq, CHUNK);
+      if (page.length === 0) break;
+      for (const record of page) fold(prefix, record);
+      chunks.push(copy(prefix));
+      if (page.length < CHUNK) break;
+    }
+    return new JournalIndex(store, journal, chunks);
+  }
+
+  /** The latest record time of the journal; -Infinity when it is empty. */
+  get lastAt(): number {
+    return this.chunks.at(-1)?.maxAt ?? -Infinity;
+  }
+
+  /** What the journal held at moment `t` (ms): the records up to the last whose running maximum `at` is ≤ t. */
+  async at(t: number): Promise<JournalPrefix> {
+    let lo = 0;
+    let hi = this.chunks.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if ((this.chunks[mid]?.maxAt ?? Infinity) <= t) lo = mid + 1;
+      else hi = mid;
+    }
+    const before = this.chunks[lo - 1];
+    if (lo === this.chunks.length) return before ?? empty();
+    const prefix = before === undefined ? empty() : copy(before);
+    for (const record of await this.store.read(this.journal, prefix.seq, CHUNK)) {
+      if (Math.max(prefix.maxAt, record.at) > t) break;
+      fold(prefix, record);
+    }
+    return prefix;
+  }
+}
