@@ -23,7 +23,7 @@ function shiftedClock(): Clock & { offset: number } {
     setTimeout: (fn: () => void, ms: number) => setTimeout(fn, ms),
     clearTimeout: (id: unknown) => clearTimeout(id as NodeJS.Timeout),
   };
-  return clock as Clock & { offset: number };
+  return clock;
 }
 
 const STAGES = ['feed', 'parse', 'priced', 'split', 'big', 'small', 'all'] as const;
