@@ -52,6 +52,11 @@ const COMMANDS: readonly CommandEntry[] = [
     load: async () => (await import('./commands/replay-command.ts')).replayCommand,
   },
   {
+    name: 'view',
+    summary: 'serve the web view of a stopped data directory, read-only, with a time slider: view <data-dir> [--port N]',
+    load: async () => (await import('./commands/view-command.ts')).viewCommand,
+  },
+  {
     name: 'config',
     summary: 'print the effective configuration of a flow file and where each value comes from',
     load: async () => (await import('./commands/config-command.ts')).configCommand,
