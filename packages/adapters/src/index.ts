@@ -94,7 +94,7 @@ export {
   type LmdbDurability,
   type LmdbJournalStoreOptions,
 } from './lmdb/lmdb-journal-store.ts';
-export type { LmdbAuditOptions } from './lmdb/audit-checkpoint.ts';
+export type { LmdbAuditOptions } from './lmdb/audit-options.ts';
 export { openAuditSource, type LmdbAuditSource } from './lmdb/audit-reader.ts';
 export {
   generateAuditKeyPair,

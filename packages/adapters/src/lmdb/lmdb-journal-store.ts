@@ -21,7 +21,8 @@ import { observeBatchCommit, writeFailure } from './write-failure.ts';
 import { KeyedDeltas, type DeltaKey } from './keyed-deltas.ts';
 import { countOf, getKeyed, scanKeyed, type KeyedKey } from './keyed-state.ts';
 import { toStats } from './record-codec.ts';
-import { LmdbAudit, type LmdbAuditOptions } from './audit-checkpoint.ts';
+import { LmdbAudit } from './audit-checkpoint.ts';
+import type { LmdbAuditOptions } from './audit-options.ts';
 
 /**
  * When `commit` and `writeMeta` resolve.
