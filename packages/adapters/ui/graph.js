@@ -5,6 +5,7 @@
 const SVG = 'http://www.w3.org/2000/svg';
 const NODE_W = 180;
 const NODE_H = 68;
+const WRAP_AFTER = 12;
 
 /** The upstream stage of an input key (`name` or `name#port`). */
 export function upstreamOf(key) {
@@ -36,6 +37,8 @@ async function layout(stages) {
       'elk.layered.spacing.nodeNodeBetweenLayers': '70',
       'elk.spacing.nodeNode': '28',
       'elk.edgeRouting': 'ORTHOGONAL',
+      // A long flow wraps into rows, so 50 stages fit a screen instead of a 12,000 px strip.
+      ...(stages.length > WRAP_AFTER ? { 'elk.layered.wrapping.strategy': 'MULTI_EDGE', 'elk.aspectRatio': '1.8' } : {}),
     },
     children: stages.map((s) => ({ id: s.name, width: NODE_W, height: NODE_H })),
     edges,
