@@ -89,6 +89,9 @@ describe(TITLE, function () {
     expect(expected).to.have.length(8);
     expect(drawn).to.have.deep.members(expected);
     expect(await page.locator('g.edge').count()).to.equal(8);
+    // A live flow has controls and no time slider (that is the recorded view's).
+    expect(await page.locator('#pause').isVisible()).to.equal(true);
+    expect(await page.locator('#slider').isVisible()).to.equal(false);
     // The counters frames arrive on their own period; wait for the figures, never for a time.
     await page.locator('g.node[data-stage="parse"] text.figures', { hasText: 'in 12 · out 9' }).waitFor();
     const figures = await nodeFigures(page);

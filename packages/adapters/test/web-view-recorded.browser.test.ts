@@ -74,6 +74,8 @@ describe(TITLE, function () {
       await page.goto(server.url);
       await page.waitForSelector('#timeline:not([hidden]) #moment[data-at]');
       await page.waitForSelector('#pipeline-state[data-state="completed"]');
+      expect(await page.locator('#slider').isVisible()).to.equal(true);
+      expect(await page.locator('#pause').isVisible()).to.equal(false);
       const end = await nodeFigures(page);
       // `in` is left out at the end: it is the stored cursor there, which counts feed's EOF record too.
       expect(end['parse']).to.deep.include({ out: 15, errors: 5 });
