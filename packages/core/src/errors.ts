@@ -19,6 +19,8 @@ export const ErrorCode = {
   Compensated: 'COMPENSATED',
   /** The stage's circuit breaker is open: the call failed fast, without being made (retryable). */
   CircuitOpen: 'CIRCUIT_OPEN',
+  /** A replay met an effect or command with no recorded outcome: it was not called. */
+  ReplayUnrecorded: 'REPLAY_UNRECORDED',
 } as const;
 
 /** One of the stable error codes in {@link ErrorCode}. */

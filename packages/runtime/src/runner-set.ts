@@ -1,7 +1,6 @@
 import { FlowDefinitionError, type Flow, type StageNode } from '@sluice/core';
 import type { StageEvent } from '@sluice/fsm';
 import type { RunOptions } from './options.ts';
-import { replayClock } from './replay/replay-mode.ts';
 import { createRunner } from './runners.ts';
 import type { RunnerDeps, StageRunner } from './stage-runner.ts';
 
@@ -30,8 +29,7 @@ export function createRunnerSet(flow: Flow, options: RunOptions, shared: SharedD
   const { replay } = options;
   const deps: Omit<RunnerDeps, 'batchSize' | 'retry'> = {
     ...shared,
-    // Replay mode reaches the stages' effect scopes with their clock (see replayClock).
-    ...(replay === undefined || replay === false ? {} : { clock: replayClock(shared.clock, replay === true ? {} : replay) }),
+    ...(replay === undefined || replay === false ? {} : { replay: replay === true ? {} : replay }),
     consumersOf: (stage) => consumers.get(stage) ?? [],
     leadOver: (stage, seq) => {
       let slowest = Infinity;

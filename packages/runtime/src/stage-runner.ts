@@ -21,6 +21,7 @@ import type { Input } from './upstream-reader.ts';
 import { Waker, type PollBackoff } from './waker.ts';
 import { IntermediateLog } from './kinds/intermediates.ts';
 import type { UnknownOutcome } from './effects/effect-scope.ts';
+import type { ReplayMode } from './replay/replay-mode.ts';
 import { stepTools, type StepTools } from './effects/step-tools.ts';
 
 /** What every stage runner needs from the run. */
@@ -52,6 +53,8 @@ export interface RunnerDeps {
   unknownOutcome?(stage: string, found: UnknownOutcome): void;
   /** Records a stage's notice in the activity log. */
   notice?(stage: string, notice: StageNotice): void;
+  /** Set in a replay: effects and commands are answered from the journal, never called. */
+  readonly replay?: ReplayMode;
 }
 
 /**
@@ -151,6 +154,7 @@ export abstract class StageRunner {
       steps: this.steps,
       signal: () => this.abort.signal,
       unknownOutcome: (found) => this.deps.unknownOutcome?.(this.node.name, found),
+      ...(this.deps.replay === undefined ? {} : { replay: this.deps.replay }),
     });
     return this.stepToolsOf;
   }

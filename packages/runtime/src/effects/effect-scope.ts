@@ -14,7 +14,7 @@ import {
   type Logger,
 } from '@sluice/core';
 import type { Intermediates } from '../kinds/intermediates.ts';
-import { ReplayUnrecordedError, replayModeOf } from '../replay/replay-mode.ts';
+import { ReplayUnrecordedError, type ReplayMode } from '../replay/replay-mode.ts';
 import { retryDelay } from '../retry.ts';
 
 /** An effect's intent, as journaled before the call. */
@@ -54,6 +54,8 @@ export interface EffectDeps {
   readonly signal: () => AbortSignal;
   /** Tells the run (its activity log) what recovery did with an effect whose outcome is unknown. */
   readonly unknownOutcome?: (found: UnknownOutcome) => void;
+  /** Set in a replay (`RunOptions.replay`): effects are answered from the journal, never called. */
+  readonly replay?: ReplayMode;
 }
 
 /** An effect's intent found without an outcome, and what was done about it. */
@@ -121,7 +123,7 @@ export class EffectScope implements HandlerContext {
     const { steps, stage } = this.deps;
     const key = options.key ?? `${stage}:${this.input.stage}#${String(this.input.seq)}:${name}:${String(n)}`;
     const outcome = (await steps.recall(this.input, 2 * n + 1)) as Outcome | undefined;
-    const replaying = replayModeOf(this.deps.clock);
+    const replaying = this.deps.replay;
     if (outcome !== undefined) {
       replaying?.recalled?.(stage, name);
       return this.replay(name, n, outcome) as T;

@@ -1,6 +1,5 @@
 import type { Clock, HandlerContext, Lineage, Logger } from '@sluice/core';
 import type { IntermediateEntry, Intermediates } from '../kinds/intermediates.ts';
-import { replayModeOf } from '../replay/replay-mode.ts';
 import { EffectScope, type EffectDeps, type UnknownOutcome } from './effect-scope.ts';
 
 /**
@@ -67,8 +66,8 @@ export function stepTools(deps: EffectDeps): StepTools {
     get signal() {
       return deps.signal();
     },
-    replay: replayModeOf(deps.clock) !== undefined,
-    recalled: (effect) => replayModeOf(deps.clock)?.recalled?.(deps.stage, effect),
+    replay: deps.replay !== undefined,
+    recalled: (effect) => deps.replay?.recalled?.(deps.stage, effect),
   };
 }
 
