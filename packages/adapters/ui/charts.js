@@ -13,8 +13,8 @@ function options(title, width) {
     scales: { x: { time: true }, rate: { auto: true }, lag: { auto: true } },
     axes: [
       { size: 24, font: '10px system-ui' },
-      { scale: 'rate', size: 38, font: '10px system-ui' },
-      { scale: 'lag', side: 1, size: 38, font: '10px system-ui', grid: { show: false } },
+      { scale: 'rate', size: 50, font: '10px system-ui' },
+      { scale: 'lag', side: 1, size: 44, font: '10px system-ui', grid: { show: false } },
     ],
     series: [{}, { label: 'records/s', scale: 'rate', stroke: '#2e9e5b', width: 1.5 }, { label: 'lag', scale: 'lag', stroke: '#e07b00', width: 1 }],
   };

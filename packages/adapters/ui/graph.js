@@ -34,7 +34,7 @@ async function layout(stages) {
     layoutOptions: {
       'elk.algorithm': 'layered',
       'elk.direction': 'RIGHT',
-      'elk.layered.spacing.nodeNodeBetweenLayers': '70',
+      'elk.layered.spacing.nodeNodeBetweenLayers': '130',
       'elk.spacing.nodeNode': '28',
       'elk.edgeRouting': 'ORTHOGONAL',
       // A long flow wraps into rows, so 50 stages fit a screen instead of a 12,000 px strip.
@@ -64,9 +64,10 @@ function drawEdge(group, edge) {
   g.append(el('path', { d: pathOf(section), 'marker-end': 'url(#arrow)' }));
   const mid = midpoint(section);
   const label = el('text', { x: mid.x, y: mid.y, 'text-anchor': 'middle' }, '');
-  g.append(label);
+  const title = el('title', {}, `${edge.key} → ${edge.targets[0]}`);
+  g.append(label, title);
   group.append(g);
-  return { g, label };
+  return { g, label, title };
 }
 
 function drawNode(group, node, stage, onSelect) {
@@ -84,7 +85,14 @@ function drawNode(group, node, stage, onSelect) {
     if (event.key === 'Enter') onSelect(stage.name);
   });
   group.append(g);
-  return { g, figures, rates, errors, title };
+  return { g, kind: stage.kind, figures, rates, errors, title };
+}
+
+/** A stage's counts line: a source has no input, a sink's output is its deliveries (read). */
+function figureLine(kind, f) {
+  if (kind === 'source') return `out ${short(f.out)}`;
+  if (kind === 'sink') return `in ${short(f.in)} · lag ${short(f.lag)}`;
+  return `in ${short(f.in)} · out ${short(f.out)} · lag ${short(f.lag)}`;
 }
 
 /** Compact counts: 1234 → 1.2k. */
@@ -134,7 +142,7 @@ export async function drawGraph(svg, stages, onSelect) {
         const node = nodes.get(name);
         if (node === undefined) continue;
         node.g.setAttribute('data-state', f.state ?? 'unknown');
-        node.figures.textContent = `in ${short(f.in)} · out ${short(f.out)} · lag ${short(f.lag)}`;
+        node.figures.textContent = figureLine(node.kind, f);
         node.rates.textContent = f.rate === undefined ? '' : `${short(f.rate)} rec/s`;
         node.errors.textContent = f.errors > 0 ? `${short(f.errors)} errors` : '';
         node.title.textContent = `${name}: ${f.state ?? 'unknown'}`;
@@ -142,7 +150,8 @@ export async function drawGraph(svg, stages, onSelect) {
           const edge = edges.get(`${input.upstream}->${name}`);
           if (edge === undefined) continue;
           const rate = input.rate === undefined ? '' : ` · ${short(input.rate)}/s`;
-          edge.label.textContent = `${short(input.cursor)} read · lag ${short(input.lag)}${rate}`;
+          edge.label.textContent = `lag ${short(input.lag)}${rate}`;
+          edge.title.textContent = `${input.upstream} → ${name}: read to ${input.cursor}, lag ${input.lag}`;
           edge.g.classList.toggle('lagging', input.lag > 0);
         }
       }
