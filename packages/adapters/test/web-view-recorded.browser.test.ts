@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { after, before, describe, it } from 'mocha';
+import type { Page } from 'playwright-core';
 import type { Clock } from '@sluice/core';
 import { run } from '@sluice/runtime';
 import { LmdbJournalStore } from '../src/lmdb/lmdb-journal-store.ts';
@@ -37,6 +38,8 @@ describe(TITLE, function () {
   let secondBatchStart: number;
   /** Data and error records per stage journal at a moment between the batches. */
   const between = new Map<string, { data: number; error: number }>();
+  /** What the live run reported per stage once the first batch was through (in, lag). */
+  const live = new Map<string, { in: number; lag: number }>();
 
   /** The orders flow on LMDB: 12 orders, a minute later 8 more, then the end of its input. */
   before(async function () {
@@ -49,6 +52,7 @@ describe(TITLE, function () {
     feed.push(...orders(12));
     await eventually(() => out.received.length === 9, 'the first batch at the sink');
     await eventually(async () => (await handle.status()).stages.every((s) => s.inputs.every((i) => i.lag === 0)), 'no lag');
+    for (const s of (await handle.status()).stages) live.set(s.name, { in: s.in, lag: s.inputs.reduce((sum, i) => sum + i.lag, 0) });
     firstBatchEnd = Math.max(...(await Promise.all([...STAGES, 'out'].map(async (s) => (await store.read(s, (await store.lastSeq(s)) - 1, 1))[0]?.at ?? 0))));
     clock.offset += 60_000;
     secondBatchStart = clock.now();
@@ -60,6 +64,18 @@ describe(TITLE, function () {
     server = await startViewServer({ dir, port: 0 });
     browser = await launchBrowser();
   });
+
+  /** Moves the slider to the middle of the pause between the batches; resolves with the moment shown. */
+  async function showBetween(page: Page): Promise<number> {
+    const [start, last] = (await page.locator('#slider').evaluate((s: DomNode) => [s.getAttribute('data-start'), s.getAttribute('data-end')])).map(Number);
+    const target = (firstBatchEnd + secondBatchStart) / 2;
+    const step = Math.round(((target - (start ?? 0)) / ((last ?? 0) - (start ?? 0))) * 1000);
+    // As a drag does: the value changes, then an input event.
+    await page.locator('#slider').evaluate((s: DomNode, value: number) => (s.value = String(value)), step);
+    await page.locator('#slider').dispatchEvent('input');
+    await page.waitForSelector('#pipeline-state[data-state="running"]');
+    return Number(await page.getAttribute('#moment', 'data-at'));
+  }
 
   after(async () => {
     if (!hasChromium) return;
@@ -80,14 +96,7 @@ describe(TITLE, function () {
       // `in` is left out at the end: it is the stored cursor there, which counts feed's EOF record too.
       expect(end['parse']).to.deep.include({ out: 15, errors: 5 });
 
-      const [start, last] = (await page.locator('#slider').evaluate((s: DomNode) => [s.getAttribute('data-start'), s.getAttribute('data-end')])).map(Number);
-      const target = (firstBatchEnd + secondBatchStart) / 2;
-      const step = Math.round(((target - (start ?? 0)) / ((last ?? 0) - (start ?? 0))) * 1000);
-      // As a drag does: the value changes, then an input event.
-      await page.locator('#slider').evaluate((s: DomNode, value: number) => (s.value = String(value)), step);
-      await page.locator('#slider').dispatchEvent('input');
-      await page.waitForSelector('#pipeline-state[data-state="running"]');
-      const at = Number(await page.getAttribute('#moment', 'data-at'));
+      const at = await showBetween(page);
       expect(at).to.be.greaterThan(firstBatchEnd).and.below(secondBatchStart);
 
       const shown = await nodeFigures(page);
@@ -98,6 +107,24 @@ describe(TITLE, function () {
       expect(shown['parse']).to.deep.include({ in: 12, out: 9, errors: 3, lag: 0 });
       expect(shown['out']).to.deep.include({ in: 9, state: 'running' });
       await screenshot(page, 'web-view-recorded');
+    } finally {
+      await page.close();
+    }
+  });
+
+  // Skipped until the view rebuilds what each stage had read at a moment: it takes the highest
+  // upstream seq its outputs name, so upstream records that lead to no output (an error, the
+  // other port of a route) show as lag (priced in 11 · lag 1, big in 6 · lag 3), and `in` counts
+  // upstream seqs where the live view counts records handled (priced in 9).
+  it.skip('shows between the batches the in and lag the live run reported then (every stage caught up)', async () => {
+    const page = await browser.page();
+    try {
+      await page.goto(server.url);
+      await page.waitForSelector('#pipeline-state[data-state="completed"]');
+      await showBetween(page);
+      const shown = await nodeFigures(page);
+      const rebuilt = Object.fromEntries([...live.keys()].map((name) => [name, { in: shown[name]?.in, lag: shown[name]?.lag }]));
+      expect(rebuilt).to.deep.equal(Object.fromEntries(live));
     } finally {
       await page.close();
     }
