@@ -44,7 +44,8 @@ export async function followView({ slider, output, charts, onMoment, onMessage, 
   slider.addEventListener('input', () => {
     void show(Math.round(timeline.start + (Number(slider.value) / STEPS) * span));
   });
-  getJson('/view/series?points=120').then((series) => charts.load(series.stages), () => undefined);
   onMessage(`${timeline.runs} run(s), ${timeline.activity} activity records`);
   await show(timeline.end);
+  // After the first moment: the series reads the whole run and would hold it up.
+  getJson('/view/series?points=120').then((series) => charts.load(series.stages), () => undefined);
 }

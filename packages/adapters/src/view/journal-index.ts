@@ -1,7 +1,9 @@
 import type { JournalRecord, JournalStore, RecordKind } from '@sluice/core';
 
 /** Records per chunk of the index: a moment is one binary search and at most one chunk read. */
-const CHUNK = 1000;
+const CHUNK = 256;
+/** Chunks kept decoded per journal: moments close together (a slider dragged, a chart's series) read the same ones. */
+const CACHED_CHUNKS = 4;
 
 /** What a journal holds up to a moment: its last seq, records by kind, and how far it read each upstream. */
 export interface JournalPrefix {
@@ -55,6 +57,9 @@ export class JournalIndex {
     private readonly chunks: readonly JournalPrefix[],
   ) {}
 
+  /** Recently read chunks by their first seq − 1, oldest first. */
+  private readonly pages = new Map<number, readonly JournalRecord[]>();
+
   /** Reads `journal` once from the start, keeping a prefix per chunk. */
   static async build(store: JournalStore, journal: string): Promise<JournalIndex> {
     const chunks: JournalPrefix[] = [];
@@ -86,10 +91,20 @@ export class JournalIndex {
     const before = this.chunks[lo - 1];
     if (lo === this.chunks.length) return before ?? empty();
     const prefix = before === undefined ? empty() : copy(before);
-    for (const record of await this.store.read(this.journal, prefix.seq, CHUNK)) {
+    for (const record of await this.page(prefix.seq)) {
       if (Math.max(prefix.maxAt, record.at) > t) break;
       fold(prefix, record);
     }
     return prefix;
+  }
+
+  private async page(afterSeq: number): Promise<readonly JournalRecord[]> {
+    const cached = this.pages.get(afterSeq);
+    if (cached !== undefined) return cached;
+    const page = await this.store.read(this.journal, afterSeq, CHUNK);
+    this.pages.set(afterSeq, page);
+    const oldest = this.pages.keys().next();
+    if (this.pages.size > CACHED_CHUNKS && oldest.done !== true) this.pages.delete(oldest.value);
+    return page;
   }
 }
