@@ -15,6 +15,8 @@ import { RUNTIME_KEYS, TOP_KEYS, type SluiceConfig, type StageSettings } from '.
 import type { ListeningOpsServer } from './http/ops-server.ts';
 import { listenForRun } from './http/run-listener.ts';
 import { LmdbJournalStore, type LmdbDurability } from './lmdb/lmdb-journal-store.ts';
+import type { LmdbAuditOptions } from './lmdb/audit-options.ts';
+import { readPrivateKey } from './audit/audit-keys.ts';
 import { PromMetrics } from './metrics/prom-metrics.ts';
 import { createPinoLogger } from './pino-logger.ts';
 
@@ -36,6 +38,8 @@ export interface LocalRunOptions extends Omit<RunOptions, 'store' | 'logger'> {
   readonly dataDir?: string;
   /** LMDB commit durability (default `'fsync'`). */
   readonly durability?: LmdbDurability;
+  /** An Ed25519 private key file (PEM, see `sluice keygen`): the run keeps a signed audit trail. */
+  readonly auditKey?: string;
   /** A store to use instead of LMDB; the caller keeps it open and closes it. */
   readonly store?: JournalStore;
   /** A logger to use instead of pino on stdout. */
@@ -110,7 +114,7 @@ export function run(flow: Flow, options: LocalRunOptions = {}): PipelineHandle {
   const config = resolveLocalConfig(flow, options);
   const values = config.values;
   const { store, logger } = options;
-  const used: JournalStore = store ?? LmdbJournalStore.open({ path: values.dataDir, durability: values.durability });
+  const used: JournalStore = store ?? LmdbJournalStore.open({ path: values.dataDir, durability: values.durability, ...auditOf(values.auditKey) });
   const owned = used === store ? undefined : used;
   let inspector: StatelyInspector | undefined;
   try {
@@ -254,4 +258,9 @@ export function configurationRecord(config: ResolvedConfig): Readonly<Record<str
     sources: config.sources,
     ...(config.file === undefined ? {} : { file: config.file }),
   };
+}
+
+/** The LMDB store's `audit` option for a configured key file ('' for none). */
+export function auditOf(keyFile: string): { readonly audit?: LmdbAuditOptions } {
+  return keyFile === '' ? {} : { audit: { key: readPrivateKey(keyFile) } };
 }

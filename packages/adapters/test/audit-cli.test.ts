@@ -53,6 +53,18 @@ describe('sluice audit and keygen', () => {
     expect(tampered.stdout).to.include('tampered: journal "double" seq 20: the record was altered');
   });
 
+  it('a run given auditKey (a key file, as --audit-key or SLUICE_AUDIT_KEY) keeps a trail that verifies', async () => {
+    const keyFile = join(fixture.dir, 'audit.key');
+    await writeFile(keyFile, fixture.keys.privateKey);
+    const numbers = source('numbers', arraySource([1, 2, 3]));
+    const out = sink('out', transform('double', numbers, (n: number) => n * 2), jsonLinesSink(join(fixture.dir, 'out.jsonl')));
+    await run(flow('keyed-by-config', [out]), { dataDir: fixture.dataDir, logLevel: 'silent', auditKey: keyFile });
+    const verified = await sluice(['audit', 'verify', fixture.dataDir, '--key', pub]);
+    expect(verified.stderr).to.equal('');
+    expect(verified.code).to.equal(0);
+    expect(() => run(flow('keyed-by-config', [out]), { dataDir: fixture.dataDir, auditKey: join(fixture.dir, 'none.key') })).to.throw(/audit: cannot read key file/);
+  });
+
   it('exports a bundle that verifies with the public key alone, and catches a changed bundle', async () => {
     await runAuditedFlow(fixture);
     const bundle = join(fixture.dir, 'bundle.json');

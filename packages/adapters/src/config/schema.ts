@@ -75,6 +75,8 @@ export interface SluiceConfig {
   readonly maxLead: number;
   readonly drainTimeoutMs: number;
   readonly durability: LmdbDurability;
+  /** An Ed25519 private key file (PEM): with one, the run keeps a signed audit trail; '' for none. */
+  readonly auditKey: string;
   readonly allowDefinitionChange: boolean;
   readonly inspect: boolean;
   readonly inspectPort: number;
@@ -132,6 +134,13 @@ export const CONFIG_KEYS: { readonly [K in TopKey]: KeySpec<SluiceConfig[K]> } =
     parse: oneOf<LmdbDurability>(['fsync', 'may-lose-last-commits-on-power-loss']),
     default: 'fsync',
     flag: 'durability',
+  },
+  auditKey: {
+    doc: 'Ed25519 private key file (sluice keygen): hash-chain every record and sign the chain heads; sluice audit verify checks them',
+    parse: nonEmptyString,
+    default: '',
+    flag: 'audit-key',
+    path: true,
   },
   allowDefinitionChange: {
     doc: 'run on a data directory written by a different flow definition',

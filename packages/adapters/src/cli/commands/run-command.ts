@@ -3,7 +3,7 @@ import { definitionChange, type RunSummary } from '@sluice/runtime';
 import { LmdbJournalStore } from '../../lmdb/lmdb-journal-store.ts';
 import type { ConfigInput, ResolvedConfig } from '../../config/resolve-config.ts';
 import { createPinoLogger } from '../../pino-logger.ts';
-import { resolveLocalConfig, run, type LocalRunEndpoints } from '../../run-local.ts';
+import { auditOf, resolveLocalConfig, run, type LocalRunEndpoints } from '../../run-local.ts';
 import { installShutdownHandlers } from '../../signals.ts';
 import { parseCommandArgs } from '../args.ts';
 import type { Command } from '../command.ts';
@@ -53,7 +53,7 @@ export const runCommand: Command = {
     const { values } = resolveLocalConfig(flow, { config });
     // Refusals come before any "running" line, with nothing written: another run holds the
     // directory (the lock is taken before the environment opens), or the definition changed.
-    const store = await LmdbJournalStore.openLocked({ path: values.dataDir, durability: values.durability });
+    const store = await LmdbJournalStore.openLocked({ path: values.dataDir, durability: values.durability, ...auditOf(values.auditKey) });
     // A full disk is reported in the run's own line, not as lmdb-js's stack trace as well.
     const restoreConsole = quietLmdbWriteErrors();
     try {
