@@ -123,8 +123,9 @@ describe(TITLE, function () {
       await page.waitForSelector('#pipeline-state[data-state="completed"]');
       await showBetween(page);
       const shown = await nodeFigures(page);
-      const rebuilt = Object.fromEntries([...live.keys()].map((name) => [name, { in: shown[name]?.in, lag: shown[name]?.lag }]));
-      expect(rebuilt).to.deep.equal(Object.fromEntries(live));
+      const read = [...live].filter(([name]) => name !== 'feed');
+      const rebuilt = Object.fromEntries(read.map(([name]) => [name, { in: shown[name]?.in, lag: shown[name]?.lag }]));
+      expect(rebuilt).to.deep.equal(Object.fromEntries(read));
     } finally {
       await page.close();
     }

@@ -78,7 +78,7 @@ export interface DomNode {
   getBoundingClientRect(): { readonly x: number; readonly y: number; readonly width: number; readonly height: number };
 }
 
-/** The figures a graph node shows, parsed from its texts (`in 12 · out 10 · lag 0`, `3 errors`). */
+/** The figures a graph node shows, parsed from its texts (`in 12 · out 10 · lag 0`, `3 errors`); NaN where it shows none. */
 export interface NodeFigures {
   readonly in: number;
   readonly out: number;
@@ -101,11 +101,12 @@ export async function nodeFigures(page: Page): Promise<Record<string, NodeFigure
   );
   const out: Record<string, NodeFigures> = {};
   for (const { stage, state, texts: [figures = '', , errors = ''] } of texts) {
-    const match = /in (\S+) · out (\S+) · lag (\S+)/.exec(figures);
+    // Each figure on its own: a source shows only `out`, a sink only `in` and `lag`.
+    const figure = (name: string): number => num(new RegExp(`(?:^|· )${name} (\\S+)`).exec(figures)?.[1]);
     out[stage] = {
-      in: num(match?.[1]),
-      out: num(match?.[2]),
-      lag: num(match?.[3]),
+      in: figure('in'),
+      out: figure('out'),
+      lag: figure('lag'),
       errors: errors === '' ? 0 : num(/^(\S+) errors?$/.exec(errors)?.[1]),
       state,
     };
