@@ -73,7 +73,7 @@ describe('sluice view server over a finished run on LMDB', () => {
   it('rebuilds an earlier moment: the counts and machine states of the middle of the run', async () => {
     const moment = await at(mid);
     expect(moment.pipeline).to.equal('running');
-    expect(stage(moment, 'half')).to.deep.include({ state: 'running', out: 5, errors: 5 });
+    expect(stage(moment, 'half')).to.deep.include({ state: 'running', out: 5, errors: 5, seq: 10 });
     expect(stage(moment, 'feed')).to.deep.include({ out: 10 });
     expect(stage(moment, 'out')?.state).to.equal('running');
     expect(stage(moment, 'half')?.inputs).to.deep.equal([{ upstream: 'feed', cursor: 10, lag: 0 }]);

@@ -82,6 +82,14 @@ describe('web view endpoints of the ops server', () => {
     expect(last?.cause).to.deep.equal({ stage: 'feed', seq: 30 });
   });
 
+  it('answers the records up to a seq with upTo, as the view asks for a moment', async () => {
+    const { body } = await get<RecordsBody>(`${server.url}/stages/half/records?last=2&upTo=10`);
+    expect(body.records.map((r) => r.seq)).to.deep.equal([9, 10]);
+    const errors = await get<RecordsBody>(`${server.url}/stages/half/errors?last=2&upTo=10`);
+    expect(errors.body.records.map((r) => r.seq)).to.deep.equal([7, 9]);
+    expect((await get(`${server.url}/stages/half/records?upTo=-1`)).status).to.equal(400);
+  });
+
   it('answers a stage\'s error lane with the reasons and the total', async () => {
     const { body } = await get<RecordsBody>(`${server.url}/stages/half/errors?last=3`);
     expect(body.total).to.equal(15);

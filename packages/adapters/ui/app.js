@@ -71,7 +71,10 @@ async function main() {
       slider: $('slider'),
       output: $('moment'),
       charts,
-      onMoment: (at, next, state) => apply(undefined, next, state),
+      onMoment: (at, next, state) => {
+        apply(undefined, next, state);
+        if (panel.current !== undefined) panel.show(panel.current, next[panel.current]).catch((error) => setMessage(error.message));
+      },
       onMessage: setMessage,
       format: time,
     });

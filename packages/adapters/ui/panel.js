@@ -84,9 +84,11 @@ export function createPanel(root, body, { info, onOpen }) {
     body.replaceChildren(h('h2', { 'data-stage': name }, name), h('div', { class: 'kind' }, stage?.kind ?? ''), header, h('p', {}, 'loading…'));
     renderHeader(header, figures);
     const base = `/stages/${enc(name)}`;
+    // A recorded run shows the records written by the slider's moment.
+    const upTo = info.mode === 'view' && typeof figures?.seq === 'number' ? `&upTo=${figures.seq}` : '';
     const [records, errors, activity, effects, focused] = await Promise.all([
-      getJson(`${base}/records?last=20`),
-      getJson(`${base}/errors?last=20`),
+      getJson(`${base}/records?last=20${upTo}`),
+      getJson(`${base}/errors?last=20${upTo}`),
       getJson(`${base}/activity?last=20`),
       getJson(`${base}/effects?last=20`).catch(() => ({ effects: [] })),
       focus === undefined ? undefined : getJson(`/records/${enc(name)}/${focus}`).catch((error) => ({ error: error.message })),

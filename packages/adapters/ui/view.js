@@ -19,6 +19,16 @@ export async function followView({ slider, output, charts, onMoment, onMessage, 
   slider.value = String(STEPS);
   slider.dataset['start'] = String(timeline.start);
   slider.dataset['end'] = String(timeline.end);
+  const marks = document.createElement('datalist');
+  marks.id = 'marks';
+  for (const mark of timeline.marks) {
+    const option = document.createElement('option');
+    option.value = String(Math.round(((mark.at - timeline.start) / span) * STEPS));
+    option.label = mark.label;
+    marks.append(option);
+  }
+  slider.after(marks);
+  slider.setAttribute('list', 'marks');
   let wanted;
   let loading = false;
   async function show(at) {

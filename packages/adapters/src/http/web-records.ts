@@ -45,21 +45,26 @@ export interface TailScan {
   readonly records: readonly JournalRecord[];
   /** Last seq of the journal when read. */
   readonly lastSeq: number;
-  /** Records read; below `lastSeq` when the scan stopped at `last` matches or {@link SCAN_LIMIT}. */
+  /** Records read back from where the scan started. */
   readonly scanned: number;
 }
 
-/** The last `last` records of `journal` that `match` takes, reading back at most {@link SCAN_LIMIT} records. */
+/**
+ * The last `last` records of `journal` that `match` takes, at or before seq `upTo` (default:
+ * the journal's end), reading back at most {@link SCAN_LIMIT} records.
+ */
 export async function scanTail(
   store: JournalStore,
   journal: string,
   last: number,
   match: (record: JournalRecord) => boolean = () => true,
+  upTo = Number.MAX_SAFE_INTEGER,
 ): Promise<TailScan> {
   const lastSeq = await store.lastSeq(journal);
   const found: JournalRecord[] = [];
-  let end = lastSeq;
-  while (end > 0 && found.length < last && lastSeq - end < SCAN_LIMIT) {
+  const from = Math.min(lastSeq, upTo);
+  let end = from;
+  while (end > 0 && found.length < last && from - end < SCAN_LIMIT) {
     const start = Math.max(0, end - CHUNK);
     const page = await store.read(journal, start, end - start);
     for (let i = page.length - 1; i >= 0 && found.length < last; i--) {
@@ -68,7 +73,7 @@ export async function scanTail(
     }
     end = start;
   }
-  return { records: found.reverse(), lastSeq, scanned: lastSeq - end };
+  return { records: found.reverse(), lastSeq, scanned: from - end };
 }
 
 /** One record of `journal` by seq, or undefined when the journal has no such seq. */

@@ -12,7 +12,8 @@ const MAX_LAST = 500;
 
 /**
  * The web view's routes: the page at `/`, its assets under `/ui/`, `/web/info` and the JSON
- * endpoints of a stage's panel (`/stages/<name>[/records|errors|effects|activity]?last=N`,
+ * endpoints of a stage's panel (`/stages/<name>[/records|errors|effects|activity]?last=N`, records
+ * and errors also `&upTo=<seq>`,
  * `/records/<stage>/<seq>`). Keys ending in `/` match every path under them (see {@link findRoute}).
  */
 export function webRoutes(source: WebSource): Map<string, Route> {
@@ -69,6 +70,15 @@ function lastParam(req: IncomingMessage): number {
   return last;
 }
 
+/** `?upTo=<seq>`: only records at or before that seq (the view's moment); default the journal's end. */
+function upToParam(req: IncomingMessage): number | undefined {
+  const raw = new URL(req.url ?? '/', 'http://localhost').searchParams.get('upTo');
+  if (raw === null) return undefined;
+  const seq = Number(raw);
+  if (!Number.isSafeInteger(seq) || seq < 0) throw new HttpError(400, `upTo must be a whole number from 0, not ${JSON.stringify(raw)}`);
+  return seq;
+}
+
 function stageNamed(source: WebSource, name: string | undefined): WebStage {
   const stage = source.stages.find((s) => s.name === name);
   if (stage === undefined) {
@@ -92,14 +102,15 @@ async function serveStage(req: IncomingMessage, res: ServerResponse, source: Web
   }
   const store = storeOf(source);
   const last = lastParam(req);
+  const upTo = upToParam(req);
   switch (part) {
     case 'records': {
-      const scan = await scanTail(store, stage.name, last);
+      const scan = await scanTail(store, stage.name, last, undefined, upTo);
       sendJson(res, 200, { stage: stage.name, lastSeq: scan.lastSeq, records: scan.records.map(webRecord) });
       return;
     }
     case 'errors': {
-      const scan = await scanTail(store, stage.name, last, (r) => r.kind === 'error');
+      const scan = await scanTail(store, stage.name, last, (r) => r.kind === 'error', upTo);
       const stats = await store.stats(stage.name);
       const body = { stage: stage.name, lastSeq: scan.lastSeq, total: stats.error, scanned: scan.scanned };
       sendJson(res, 200, { ...body, records: scan.records.map(webRecord) });

@@ -21,6 +21,8 @@ export interface MomentStage {
   readonly out: number;
   readonly errors: number;
   readonly lag: number;
+  /** The last seq of its journal by then: the stage panel reads records up to it. */
+  readonly seq: number;
   readonly inputs: readonly MomentInput[];
 }
 
@@ -102,7 +104,9 @@ export class RunHistory {
       for (const key of node.inputs) {
         const upstream = parseInputKey(key).upstream;
         const upstreamSeq = prefixes.get(upstream)?.seq ?? 0;
-        const cursor = at >= end ? await this.store.cursor(node.name, key) : Math.min(upstreamSeq, own?.read[upstream] ?? 0);
+        // A stage writes its EOF once every input is read to its end (the upstream's EOF, which names no cause, included).
+        const readAll = (own?.counts.eof ?? 0) > 0;
+        const cursor = at >= end ? await this.store.cursor(node.name, key) : readAll ? upstreamSeq : Math.min(upstreamSeq, own?.read[upstream] ?? 0);
         inputs.push({ upstream: key, cursor, lag: Math.max(0, upstreamSeq - cursor) });
       }
       stages.push({
@@ -113,6 +117,7 @@ export class RunHistory {
         out: node.kind === 'sink' ? (own?.delivered ?? 0) : (own?.counts.data ?? 0),
         errors: own?.counts.error ?? 0,
         lag: inputs.reduce((sum, i) => sum + i.lag, 0),
+        seq: own?.seq ?? 0,
         inputs,
       });
     }
