@@ -7,7 +7,7 @@ import type { Page } from 'playwright-core';
 import { run, type FlowStatus, type PipelineHandle } from '@sluice/runtime';
 import { startOpsServer, type OpsServer } from '../src/http/ops-server.ts';
 import { LmdbJournalStore } from '../src/lmdb/lmdb-journal-store.ts';
-import { hasChromium, launchBrowser, nodeFigures, screenshot, type DomNode, type TestBrowser } from './support/browser.ts';
+import { hasChromium, launchBrowser, nodeFigures, screenshot, takeScreenshots, type DomNode, type TestBrowser } from './support/browser.ts';
 import { eventually } from './support/ops-flows.ts';
 import { get } from './support/ops-http.ts';
 import { orders, ordersFlow, type OrdersFlow } from './support/web-view-flows.ts';
@@ -98,7 +98,18 @@ describe(TITLE, function () {
     expect(figures['feed']).to.deep.include({ out: 12 });
     expect(figures['parse']).to.deep.include({ in: 12, out: 9, errors: 3, lag: 0, state: 'running' });
     expect(figures['out']).to.deep.include({ in: 9, lag: 0 });
-    await screenshot(page, 'web-view-live');
+    if (takeScreenshots) {
+      // Only for the README's picture: a few seconds of traffic, pictured while it flows.
+      const traffic = (async () => {
+        for (let i = 0; i < 25; i += 1) {
+          orderFlow.feed.push(...orders(5 + i * 2, 100 + i * 100));
+          await page.waitForTimeout(200);
+        }
+      })();
+      await page.waitForTimeout(3000);
+      await screenshot(page, 'web-view-live');
+      await traffic;
+    }
   });
 
   it('pauses the flow from the page and shows it paused within a second, then resumes it', async () => {

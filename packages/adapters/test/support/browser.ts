@@ -25,7 +25,7 @@ const ARGS = [
 /** A headless chromium with a fresh profile in a temp dir; `close()` ends it and removes the profile. */
 export interface TestBrowser {
   readonly context: BrowserContext;
-  /** A new tab of `width` × `height` (default 1400 × 900). */
+  /** A new tab of `width` × `height` (default 1920 × 1000). */
   page(width?: number, height?: number): Promise<Page>;
   close(): Promise<void>;
 }
@@ -37,11 +37,13 @@ export async function launchBrowser(): Promise<TestBrowser> {
     executablePath: CHROMIUM,
     headless: true,
     args: ARGS,
-    viewport: { width: 1400, height: 900 },
+    viewport: { width: 1920, height: 1000 },
   });
+  // Below mocha's 20 s, so a missing element fails naming its selector, not as a test timeout.
+  context.setDefaultTimeout(10_000);
   return {
     context,
-    page: async (width = 1400, height = 900) => {
+    page: async (width = 1920, height = 1000) => {
       const page = await context.newPage();
       await page.setViewportSize({ width, height });
       return page;
@@ -62,6 +64,8 @@ export const takeScreenshots = process.env['SLUICE_SCREENSHOTS'] === '1';
 export async function screenshot(page: Page, name: string): Promise<void> {
   if (!takeScreenshots) return;
   mkdirSync(IMAGES, { recursive: true });
+  // Cosmetic, for the README only (nothing is asserted after it): the charts redraw once a second.
+  await page.waitForTimeout(1500);
   await page.screenshot({ path: join(IMAGES, `${name}.png`), fullPage: false });
 }
 
