@@ -7,14 +7,14 @@ import type { Page } from 'playwright-core';
 import type { Clock } from '@sluice/core';
 import { run } from '@sluice/runtime';
 import { LmdbJournalStore } from '../src/lmdb/lmdb-journal-store.ts';
-import { startViewServer, type ViewServer } from '../src/view/view-server.ts';
 import { hasChromium, launchBrowser, nodeFigures, screenshot, type DomNode, type TestBrowser } from './support/browser.ts';
+import { startSluice, type SluiceProcess } from './support/cli-process.ts';
 import { eventually } from './support/ops-flows.ts';
 import { journalCountsAt, orders, ordersFlow } from './support/web-view-flows.ts';
 
 const TITLE = hasChromium
-  ? 'web view in a real browser: sluice view of a finished run'
-  : 'web view in a real browser: sluice view of a finished run (skipped: /usr/bin/chromium is missing; .ci/run installs it)';
+  ? 'web view in a real browser: sluice view <data-dir> of a finished run'
+  : 'web view in a real browser: sluice view <data-dir> of a finished run (skipped: /usr/bin/chromium is missing; .ci/run installs it)';
 
 /** The real clock shifted by `offset`: the run's second batch is written a minute after its first, without waiting. */
 function shiftedClock(): Clock & { offset: number } {
@@ -32,7 +32,8 @@ const STAGES = ['feed', 'parse', 'priced', 'split', 'big', 'small', 'all'] as co
 describe(TITLE, function () {
   let browser: TestBrowser;
   let dir: string;
-  let server: ViewServer;
+  let view: SluiceProcess | undefined;
+  let url: string;
   /** The last record of the first batch and the first moment of the second. */
   let firstBatchEnd: number;
   let secondBatchStart: number;
@@ -61,7 +62,11 @@ describe(TITLE, function () {
     await handle;
     for (const stage of STAGES) between.set(stage, await journalCountsAt(store, stage, secondBatchStart - 1));
     await store.close();
-    server = await startViewServer({ dir, port: 0 });
+    // The command a user runs, in its own process: `sluice view <data-dir>`.
+    view = startSluice(['view', dir, '--port', '0'], { cwd: dir, timeoutMs: 60_000 });
+    const printed = (): string | undefined => /open (http:\S+?)\/? /.exec(view?.stdout() ?? '')?.[1];
+    await eventually(() => printed() !== undefined || view?.child.exitCode !== null, 'sluice view to print its URL', 15_000);
+    url = printed() ?? expect.fail(`sluice view printed no URL: ${view.stderr()}`);
     browser = await launchBrowser();
   });
 
@@ -80,14 +85,17 @@ describe(TITLE, function () {
   after(async () => {
     if (!hasChromium) return;
     await browser.close();
-    await server.close();
+    if (view !== undefined) {
+      view.child.kill('SIGINT');
+      expect((await view.exited).code).to.equal(0);
+    }
     rmSync(dir, { recursive: true, force: true });
   });
 
   it('moves the time slider to a moment between two batches and shows the journal counts of that moment', async () => {
     const page = await browser.page();
     try {
-      await page.goto(server.url);
+      await page.goto(url);
       await page.waitForSelector('#timeline:not([hidden]) #moment[data-at]');
       await page.waitForSelector('#pipeline-state[data-state="completed"]');
       expect(await page.locator('#slider').isVisible()).to.equal(true);
@@ -119,7 +127,7 @@ describe(TITLE, function () {
   it.skip('shows between the batches the in and lag the live run reported then (every stage caught up)', async () => {
     const page = await browser.page();
     try {
-      await page.goto(server.url);
+      await page.goto(url);
       await page.waitForSelector('#pipeline-state[data-state="completed"]');
       await showBetween(page);
       const shown = await nodeFigures(page);
