@@ -119,6 +119,9 @@ describe(TITLE, function () {
     await eventually(async () => (await flowState()) === 'paused', 'the flow to report paused at /flow');
     await page.waitForSelector('#pipeline-state[data-state="paused"]', { timeout: 1000 });
     expect(await page.textContent('#message')).to.equal('pause accepted');
+    // Every stage machine's own state reaches its node too.
+    const stages = orderFlow.flow.stages.length;
+    await page.waitForFunction(`document.querySelectorAll('g.node[data-state="paused"]').length === ${stages}`, undefined, { timeout: 1000 });
     orderFlow.feed.push(...orders(3, 13));
     await page.click('#resume');
     await eventually(async () => (await flowState()) === 'running', 'the flow to report running again');
