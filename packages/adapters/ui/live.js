@@ -24,11 +24,32 @@ export function withRates(frame, previous) {
   return figures;
 }
 
+/** `/flow` (a FlowStatus) as a counters frame: the figures before the first frame and after the run. */
+async function statusFrame() {
+  const response = await fetch('/flow');
+  if (!response.ok) return undefined;
+  const status = await response.json();
+  return {
+    at: Date.now(),
+    state: status.state,
+    stages: status.stages.map((s) => ({ ...s, lag: s.inputs.reduce((sum, i) => sum + i.lag, 0) })),
+  };
+}
+
+const ENDED = new Set(['completed', 'failed', 'stopped']);
+
 /** Follows the running flow; `onFigures(at, figures, pipelineState)` at most once per animation frame. */
 export function followLive({ onFigures, onPipelineState, onStageState, onMessage }) {
   let previous;
   let pending;
   let scheduled = false;
+  const showStatus = () =>
+    statusFrame().then((frame) => {
+      if (frame === undefined) return;
+      onFigures(frame.at, withRates(frame, undefined), frame.state);
+      // A run that is over has no stream to follow: stop the browser reconnecting to it.
+      if (ENDED.has(frame.state)) source.close();
+    }, () => undefined);
   const flush = () => {
     scheduled = false;
     if (pending === undefined) return;
@@ -37,6 +58,7 @@ export function followLive({ onFigures, onPipelineState, onStageState, onMessage
     onFigures(at, figures, state);
   };
   const source = new EventSource(`/events?counters=${COUNTERS_MS}`);
+  void showStatus();
   source.addEventListener('counters', (event) => {
     const frame = JSON.parse(event.data);
     pending = { at: frame.at, figures: withRates(frame, previous), state: frame.state };
@@ -56,8 +78,11 @@ export function followLive({ onFigures, onPipelineState, onStageState, onMessage
     onPipelineState(record.state);
     onMessage(`run ended (${record.clean ? 'clean' : 'not clean'} shutdown)`);
     source.close();
+    void showStatus();
   });
+  // The stream ends with the run: the last figures come from /flow.
   source.addEventListener('error', () => {
+    void showStatus();
     if (source.readyState === EventSource.CLOSED) onMessage('disconnected from the flow');
   });
   return () => source.close();
