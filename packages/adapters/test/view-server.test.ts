@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { after, before, describe, it } from 'mocha';
-import { flow, sink, source, transform, type Clock } from '@sluice/core';
+import { flow, route, sink, source, transform, type Clock } from '@sluice/core';
 import { run } from '@sluice/runtime';
 import { LmdbJournalStore } from '../src/lmdb/lmdb-journal-store.ts';
 import { startViewServer, type ViewServer } from '../src/view/view-server.ts';
@@ -117,5 +117,51 @@ describe('sluice view server over a finished run on LMDB', () => {
     const answer = await get<{ error: string }>(`${server!.url}/view/at?t=soon`);
     expect(answer.status).to.equal(400);
     expect(answer.body.error).to.include('t must be');
+  });
+});
+
+describe('sluice view server: records that lead to no output of a consumer', () => {
+  let dir: string;
+  let server: ViewServer | undefined;
+  let mid: number;
+  const live = new Map<string, { in: number; lag: number }>();
+
+  /** feed → parity (a route: even to port 0, odd to port 1) → evens, odds: 10 numbers, a minute later 10 more. */
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'sluice-view-route-'));
+    const store = LmdbJournalStore.open({ path: dir });
+    const clock = shiftedClock();
+    const feed = controlledSource<number>();
+    const [evens, odds] = route('parity', source('feed', feed.handler), (n) => n % 2, 2);
+    const handle = run(flow('routed', [sink('evens', evens, gatedSink<number>().handler), sink('odds', odds, gatedSink<number>().handler)]), { store, clock, pollMaxMs: 10 });
+    feed.push(...Array.from({ length: 10 }, (_, i) => i + 1));
+    try {
+      await eventually(async () => (await handle.status()).stages.every((s) => s.inputs.every((i) => i.lag === 0) && (s.kind !== 'sink' || s.in === 5)), 'the first records through');
+      for (const s of (await handle.status()).stages) live.set(s.name, { in: s.in, lag: s.inputs.reduce((sum, i) => sum + i.lag, 0) });
+    } catch (error) {
+      await handle.stop('cancel');
+      await store.close();
+      throw error;
+    }
+    clock.offset += 60_000;
+    mid = clock.now() - 30_000;
+    feed.push(...Array.from({ length: 10 }, (_, i) => i + 11));
+    feed.end();
+    await handle;
+    await store.close();
+    server = await startViewServer({ dir, port: 0 });
+  });
+
+  after(async () => {
+    await server?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('counts a route\'s records for the other port neither as read nor as lag: the in and lag the live run reported', async () => {
+    const moment = (await get<Moment>(`${server!.url}/view/at?t=${mid}`)).body;
+    const shown = Object.fromEntries(moment.stages.map((s) => [s.name, { in: s.in, lag: s.lag }]));
+    expect(shown['evens']).to.deep.equal(live.get('evens'));
+    expect(shown['odds']).to.deep.equal(live.get('odds'));
+    expect(shown['parity']).to.deep.equal(live.get('parity'));
   });
 });

@@ -16,22 +16,34 @@ export interface JournalPrefix {
   readonly read: Readonly<Record<string, number>>;
   /** The latest record time (`at`) folded in. */
   readonly maxAt: number;
+  /** Data records by route port (`""` for a record with none): what a consumer of one port reads. */
+  readonly dataByPort: Readonly<Record<string, number>>;
 }
 
 interface MutablePrefix {
   seq: number;
   counts: Record<RecordKind, number>;
+  dataByPort: Record<string, number>;
   delivered: number;
   read: Record<string, number>;
   maxAt: number;
 }
 
-const empty = (): MutablePrefix => ({ seq: 0, counts: { data: 0, error: 0, eof: 0, control: 0 }, delivered: 0, read: {}, maxAt: -Infinity });
-const copy = (p: JournalPrefix): MutablePrefix => ({ ...p, counts: { ...p.counts }, read: { ...p.read } });
+const empty = (): MutablePrefix => ({ seq: 0, counts: { data: 0, error: 0, eof: 0, control: 0 }, dataByPort: {}, delivered: 0, read: {}, maxAt: -Infinity });
+const copy = (p: JournalPrefix): MutablePrefix => ({ ...p, counts: { ...p.counts }, dataByPort: { ...p.dataByPort }, read: { ...p.read } });
+
+/** Data records of a prefix that a consumer of `port` reads (every one when it reads the whole journal). */
+export function dataFor(prefix: JournalPrefix, port: number | undefined): number {
+  return port === undefined ? prefix.counts.data : (prefix.dataByPort[String(port)] ?? 0);
+}
 
 function fold(prefix: MutablePrefix, record: JournalRecord): void {
   prefix.seq = record.seq;
   prefix.counts[record.kind] += 1;
+  if (record.kind === 'data') {
+    const port = record.port === undefined ? '' : String(record.port);
+    prefix.dataByPort[port] = (prefix.dataByPort[port] ?? 0) + 1;
+  }
   prefix.maxAt = Math.max(prefix.maxAt, record.at);
   const mark = (stage: string, seq: number): void => {
     if (seq > (prefix.read[stage] ?? 0)) prefix.read[stage] = seq;
@@ -93,6 +105,19 @@ export class JournalIndex {
     const prefix = before === undefined ? empty() : copy(before);
     for (const record of await this.page(prefix.seq)) {
       if (Math.max(prefix.maxAt, record.at) > t) break;
+      fold(prefix, record);
+    }
+    return prefix;
+  }
+
+  /** The prefix up to seq `seq` (records in seq order, whatever their time). */
+  async upToSeq(seq: number): Promise<JournalPrefix> {
+    const full = Math.floor(seq / CHUNK);
+    const before = this.chunks[full - 1];
+    const prefix = before === undefined ? empty() : copy(before);
+    if (prefix.seq >= seq) return prefix;
+    for (const record of await this.page(prefix.seq)) {
+      if (record.seq > seq) break;
       fold(prefix, record);
     }
     return prefix;

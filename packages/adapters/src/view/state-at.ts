@@ -1,6 +1,6 @@
 import { parseInputKey, type JournalStore } from '@sluice/core';
 import { SYSTEM_JOURNAL, type ActivityRecord, type StoredDefinition } from '@sluice/runtime';
-import { JournalIndex } from './journal-index.ts';
+import { dataFor, JournalIndex } from './journal-index.ts';
 
 /** One input of a stage at a moment: how far it had read its upstream and how far behind it was. */
 export interface MomentInput {
@@ -15,7 +15,7 @@ export interface MomentStage {
   readonly kind: string;
   /** Its machine's state: the last `stage.state` of the run going on then (`created` before any). */
   readonly state: string;
-  /** Upstream records read, over its inputs. */
+  /** Upstream data records read (of its port, for a route's consumer), over its inputs. */
   readonly in: number;
   /** Data records written (a sink: inputs delivered). */
   readonly out: number;
@@ -101,19 +101,29 @@ export class RunHistory {
     for (const node of this.definition.topology) {
       const own = prefixes.get(node.name);
       const inputs: MomentInput[] = [];
+      let handled = 0;
       for (const key of node.inputs) {
-        const upstream = parseInputKey(key).upstream;
-        const upstreamSeq = prefixes.get(upstream)?.seq ?? 0;
+        const { upstream, port } = parseInputKey(key);
+        const upstreamAt = prefixes.get(upstream);
+        const upstreamSeq = upstreamAt?.seq ?? 0;
         // A stage writes its EOF once every input is read to its end (the upstream's EOF, which names no cause, included).
         const readAll = (own?.counts.eof ?? 0) > 0;
-        const cursor = at >= end ? await this.store.cursor(node.name, key) : readAll ? upstreamSeq : Math.min(upstreamSeq, own?.read[upstream] ?? 0);
-        inputs.push({ upstream: key, cursor, lag: Math.max(0, upstreamSeq - cursor) });
+        const named = readAll ? upstreamSeq : Math.min(upstreamSeq, own?.read[upstream] ?? 0);
+        const stored = at >= end ? await this.store.cursor(node.name, key) : named;
+        const read = await this.indexes.get(upstream)?.upToSeq(stored);
+        // Only data records of its port lead to output: the ones after what it named are its lag,
+        // and with none it had read to the upstream's end (control records, the other ports' records).
+        const total = upstreamAt === undefined ? 0 : dataFor(upstreamAt, port);
+        const done = read === undefined ? 0 : dataFor(read, port);
+        const lag = Math.max(0, total - done);
+        inputs.push({ upstream: key, cursor: lag === 0 ? Math.max(stored, upstreamSeq) : stored, lag });
+        handled += done;
       }
       stages.push({
         name: node.name,
         kind: node.kind,
         state: states.get(node.name) ?? 'created',
-        in: inputs.reduce((sum, i) => sum + i.cursor, 0),
+        in: handled,
         out: node.kind === 'sink' ? (own?.delivered ?? 0) : (own?.counts.data ?? 0),
         errors: own?.counts.error ?? 0,
         lag: inputs.reduce((sum, i) => sum + i.lag, 0),
