@@ -184,9 +184,10 @@ function start(args: StartArgs): PipelineHandle {
       const endpoints: { metrics?: string; inspector?: string } = {};
       if (listening !== undefined) {
         const ops = await listening;
-        ops.serve({ handle, ...(metrics instanceof PromMetrics ? { metrics } : {}) });
+        // The store too: the web view's panels read the stages' journals.
+        ops.serve({ handle, store: args.store, ...(metrics instanceof PromMetrics ? { metrics } : {}) });
         endpoints.metrics = ops.url;
-        log.info({ url: ops.url }, `ops endpoints at ${ops.url}: /metrics /health /flow /control /events`);
+        log.info({ url: ops.url }, `ops endpoints at ${ops.url}: / (web view) /metrics /health /flow /control /events`);
       }
       if (inspector !== undefined) {
         endpoints.inspector = await inspector.ready;
